@@ -1,0 +1,135 @@
+package io.evergreen.fiber;
+
+import io.evergreen.loop.EventLoop;
+import io.evergreen.sync.Result;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Structured concurrency without preview APIs: children spawned in a group end before the group is left.
+ * <pre>{@code
+ * try (FiberGroup group = FiberGroup.open(Duration.ofSeconds(2))) {
+ *     Fiber<User> user = group.spawn(() -> users.find(id));
+ *     Fiber<List<Order>> orders = group.spawn(() -> orders.of(id));
+ *     group.join();
+ *     return new Page(user.result(), orders.result());
+ * }
+ * }</pre>
+ * The first child to fail cancels its siblings, and {@link #join()} throws its failure once all have ended.
+ * A deadline cancels every child when it passes. {@link #close()} cancels the children still running and
+ * waits for them. Children run on the opener's loop (or a loop of the default group outside fibers), have
+ * the opening fiber as parent, and inherit its inheritable {@link FiberLocal}s.
+ */
+public final class FiberGroup implements AutoCloseable {
+
+    private final EventLoop loop;
+    private final long deadlineNanos;
+    private final Duration deadline;
+    private final List<Fiber<?>> children = new ArrayList<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicReference<Fiber<?>> firstFailed = new AtomicReference<>();
+    private volatile Result<Void> allEnded = new Result<>();
+    private boolean closed;
+
+    private FiberGroup(Duration deadline) {
+        Fiber<?> opener = Fiber.current();
+        this.loop = opener != null ? opener.loop() : Fiber.defaultGroup().next();
+        this.deadline = deadline;
+        this.deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+    }
+
+    /** A group without a deadline. */
+    public static FiberGroup open() {
+        return new FiberGroup(null);
+    }
+
+    /** A group whose children are cancelled when {@code deadline} has passed. */
+    public static FiberGroup open(Duration deadline) {
+        if (deadline.isNegative()) {
+            throw new IllegalArgumentException("A deadline cannot be negative: " + deadline);
+        }
+        return new FiberGroup(deadline);
+    }
+
+    public <T> Fiber<T> spawn(Callable<T> task) {
+        return add(Fiber.builder().loop(loop).unstarted(task));
+    }
+
+    public Fiber<Void> spawn(Runnable task) {
+        return add(Fiber.builder().loop(loop).unstarted(task));
+    }
+
+    private synchronized <T> Fiber<T> add(Fiber<T> child) {
+        if (closed) {
+            throw new IllegalStateException("This fiber group is closed");
+        }
+        if (running.getAndIncrement() == 0 && allEnded.isDone()) {
+            allEnded = new Result<>();
+        }
+        children.add(child);
+        child.onExit(this::childEnded);
+        child.start();
+        return child;
+    }
+
+    private void childEnded(Fiber<?> child) {
+        if (child.state() == FiberState.FAILED && firstFailed.compareAndSet(null, child)) {
+            cancelAll();
+        }
+        if (running.decrementAndGet() == 0) {
+            allEnded.complete(null);
+        }
+    }
+
+    /**
+     * Waits until every child has ended.
+     * @throws FiberFailedException the first child failure (its cause keeps the original stack), after the
+     *         siblings it cancelled have ended
+     * @throws FiberTimeoutException when the deadline passed; every child was cancelled and has ended
+     */
+    public void join() {
+        Result<Void> ended = allEnded;
+        if (running.get() > 0 && !ended.awaitDone(deadlineNanos)) {
+            cancelAll();
+            ended.awaitDone(Long.MAX_VALUE);
+            throw new FiberTimeoutException("Fiber group deadline of " + deadline + " passed; its fibers were cancelled");
+        }
+        Fiber<?> failed = firstFailed.get();
+        if (failed != null) {
+            throw new FiberFailedException(failed.toString(), failed.failure());
+        }
+    }
+
+    /** Cancels every child still running. */
+    public void cancelAll() {
+        for (Fiber<?> child : snapshot()) {
+            child.cancel();
+        }
+    }
+
+    /** The children spawned so far. */
+    public synchronized List<Fiber<?>> children() {
+        return List.copyOf(children);
+    }
+
+    private synchronized List<Fiber<?>> snapshot() {
+        return new ArrayList<>(children);
+    }
+
+    /** Cancels the children still running and waits until they have ended. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        if (running.get() > 0) {
+            cancelAll();
+            allEnded.awaitDone(Long.MAX_VALUE);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.evergreen.fiber;
+
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.LoopResidents;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The live fibers of one loop: an intrusive doubly-linked list through the fibers themselves, so that
+ * registering costs two pointer writes and no allocation. In {@code LOOP} mode only the loop's own thread
+ * adds and removes; the lock is there for readers elsewhere (dumps, metrics) and for {@code JDK} mode.
+ */
+public final class FiberRegistry implements LoopResidents {
+
+    private final EventLoop loop;
+    private Fiber<?> head;
+    private int live;
+
+    private FiberRegistry(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** The registry of a loop, created on first use. */
+    public static FiberRegistry of(EventLoop loop) {
+        return loop.residents(() -> new FiberRegistry(loop));
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    synchronized void add(Fiber<?> fiber) {
+        fiber.nextLive = head;
+        if (head != null) {
+            head.previousLive = fiber;
+        }
+        head = fiber;
+        live++;
+    }
+
+    synchronized void remove(Fiber<?> fiber) {
+        Fiber<?> previous = fiber.previousLive;
+        Fiber<?> next = fiber.nextLive;
+        if (previous != null) {
+            previous.nextLive = next;
+        } else if (head == fiber) {
+            head = next;
+        } else {
+            return; // not registered
+        }
+        if (next != null) {
+            next.previousLive = previous;
+        }
+        fiber.previousLive = null;
+        fiber.nextLive = null;
+        live--;
+    }
+
+    @Override
+    public synchronized int liveCount() {
+        return live;
+    }
+
+    /** A snapshot of the live fibers, newest first. */
+    public synchronized List<Fiber<?>> liveFibers() {
+        List<Fiber<?>> snapshot = new ArrayList<>(live);
+        for (Fiber<?> f = head; f != null; f = f.nextLive) {
+            snapshot.add(f);
+        }
+        return snapshot;
+    }
+
+    /** Runs the action for each live fiber of a snapshot, outside the lock. */
+    public void forEachLive(Consumer<Fiber<?>> action) {
+        liveFibers().forEach(action);
+    }
+
+    @Override
+    public void cancelAll() {
+        forEachLive(Fiber::cancel);
+    }
+}

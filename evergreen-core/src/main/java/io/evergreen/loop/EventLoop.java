@@ -1,0 +1,476 @@
+package io.evergreen.loop;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+
+/**
+ * A single-threaded event loop: one platform thread that runs callbacks, timers, I/O readiness and the
+ * fibers scheduled on it, one at a time.
+ * <p>
+ * An iteration ({@link #runOnce()}) is a short list of phases, as in libuv's {@code uv_run}:
+ * <ol>
+ *   <li>update the loop's notion of now;</li>
+ *   <li>run the timers that are due;</li>
+ *   <li>run the ready callbacks queued before this phase began (evergreen's "process all callbacks in an
+ *       idle handle"): callbacks they queue run in the next iteration, so timers and I/O are never starved;</li>
+ *   <li>poll I/O and dispatch readiness: without waiting while callbacks are pending, else until the next
+ *       timer or a wake-up.</li>
+ * </ol>
+ * Nothing blocks the loop thread but that poll. {@link #execute(Runnable)} is safe from any thread: on the
+ * loop thread it appends to the ready queue; elsewhere it goes through a lock-free queue and wakes the
+ * selector only when the loop is asleep in its poll.
+ */
+public final class EventLoop implements Executor, LoopBound {
+
+    private static final System.Logger LOG = System.getLogger(EventLoop.class.getName());
+
+    /**
+     * While callbacks keep the loop busy, a zero-timeout poll costs a system call per iteration. Fiber
+     * switches take a few hundred nanoseconds, so polling on every iteration would dominate them; we
+     * poll at most once per this interval while busy, which bounds the extra I/O latency to it.
+     */
+    static final long BUSY_POLL_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+
+    private static final ThreadLocal<LoopBound> BINDING = new ThreadLocal<>();
+
+    private static final int RUNNING = 0;
+    private static final int STOPPING = 1;
+    private static final int TERMINATED = 2;
+
+    private static final VarHandle MOUNTED_THREAD;
+    private static final VarHandle POLLING;
+    private static final VarHandle READY_DEPTH;
+    private static final VarHandle TIMER_DEPTH;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MOUNTED_THREAD = lookup.findVarHandle(EventLoop.class, "mountedThread", Thread.class);
+            POLLING = lookup.findVarHandle(EventLoop.class, "polling", boolean.class);
+            READY_DEPTH = lookup.findVarHandle(EventLoop.class, "readyDepth", int.class);
+            TIMER_DEPTH = lookup.findVarHandle(EventLoop.class, "timerDepth", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final int index;
+    private final EventLoopGroup group;
+    private final Thread thread;
+    private final IoPoller poller;
+    private final LoopStats stats;
+    private final TimerQueue timers = new TimerQueue();
+    private final ReadyQueue ready = new ReadyQueue();
+    private final ConcurrentLinkedQueue<Runnable> inbound = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean sleeping = new AtomicBoolean();
+    private final AtomicReference<LoopResidents> residents = new AtomicReference<>();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile int runState = RUNNING;
+
+    // Loop thread only.
+    private long now;
+    private long lastPollNanos;
+    private long timerSequence;
+    // Written by the loop thread, read by others through the VarHandles above.
+    private Thread mountedThread;
+    private boolean polling;
+    private int readyDepth;
+    private int timerDepth;
+
+    EventLoop(EventLoopGroup group, int index, String threadName, boolean daemon, IoPoller poller) {
+        this.group = group;
+        this.index = index;
+        this.poller = poller;
+        this.stats = new LoopStats(this, group.mode());
+        this.thread = Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /**
+     * The loop of the calling thread: the loop itself on its thread, a fiber's loop inside a fiber;
+     * null elsewhere.
+     */
+    public static EventLoop current() {
+        LoopBound binding = BINDING.get();
+        return binding == null ? null : binding.loop();
+    }
+
+    /**
+     * What the calling thread is bound to: its loop, or its fiber. Null for other threads.
+     */
+    public static LoopBound currentBinding() {
+        return BINDING.get();
+    }
+
+    /**
+     * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber
+     * starts; application code has no reason to.
+     */
+    public static void bindCurrentThread(LoopBound binding) {
+        BINDING.set(Objects.requireNonNull(binding));
+    }
+
+    @Override
+    public EventLoop loop() {
+        return this;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public EventLoopGroup group() {
+        return group;
+    }
+
+    public SchedulerMode mode() {
+        return group.mode();
+    }
+
+    /** The loop's platform thread. */
+    public Thread thread() {
+        return thread;
+    }
+
+    public LoopStats stats() {
+        return stats;
+    }
+
+    public IoPoller poller() {
+        return poller;
+    }
+
+    /**
+     * Whether the caller runs on this loop: on the loop thread, or inside a fiber mounted on it.
+     */
+    public boolean inLoop() {
+        Thread current = Thread.currentThread();
+        return current == thread || current == mountedThread;
+    }
+
+    /**
+     * The virtual thread mounted on the loop right now, or null while the loop runs plain callbacks or
+     * polls. Readable from any thread.
+     */
+    public Thread mountedThread() {
+        return (Thread) MOUNTED_THREAD.getOpaque(this);
+    }
+
+    // ---------------------------------------------------------------- scheduling
+
+    /**
+     * Runs the task on the loop thread, after the callbacks already queued. Safe from any thread.
+     * @throws RejectedExecutionException when the loop has terminated
+     */
+    @Override
+    public void execute(Runnable task) {
+        Thread current = Thread.currentThread();
+        if (current == thread) {
+            ready.addLast(task);
+        } else if (current == mountedThread) {
+            // A fiber of this loop woke another: run that one next, while its data is hot (see ReadyQueue).
+            if (task instanceof MountedTask) {
+                ready.putInLifoSlot(task);
+            } else {
+                ready.addLast(task);
+            }
+        } else {
+            submitExternally(Objects.requireNonNull(task));
+        }
+    }
+
+    private void submitExternally(Runnable task) {
+        if (runState == TERMINATED) {
+            throw new RejectedExecutionException(thread.getName() + " has terminated");
+        }
+        inbound.offer(task);
+        stats.externalSubmitted.increment();
+        if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            poller.wakeup();
+        }
+    }
+
+    /** Queues a callback to run in a coming iteration. Safe from any thread. */
+    public Handle callSoon(Runnable callback) {
+        ReadyHandle handle = new ReadyHandle(Objects.requireNonNull(callback));
+        execute(handle);
+        return handle;
+    }
+
+    /** Runs a callback once the delay has passed. Safe from any thread. */
+    public Handle callLater(Duration delay, Runnable callback) {
+        return callAt(System.nanoTime() + delay.toNanos(), callback);
+    }
+
+    /**
+     * Runs a callback when {@link System#nanoTime()} reaches {@code deadlineNanos}. Timers due at the same
+     * instant run in the order they were scheduled. Safe from any thread.
+     */
+    public Handle callAt(long deadlineNanos, Runnable callback) {
+        TimerHandle timer = new TimerHandle(this, deadlineNanos, Objects.requireNonNull(callback));
+        if (inLoop()) {
+            addTimer(timer);
+        } else {
+            execute(() -> addTimer(timer));
+        }
+        return timer;
+    }
+
+    private void addTimer(TimerHandle timer) {
+        if (!timer.isCancelled()) {
+            timer.sequence = timerSequence++;
+            timers.add(timer);
+        }
+    }
+
+    /** Called by a cancelled timer: leave the heap at once on the loop thread, else when it comes due. */
+    void forgetTimer(TimerHandle timer) {
+        if (inLoop()) {
+            timers.remove(timer);
+        }
+    }
+
+    /**
+     * Installs (once) and returns the view of the fibers living on this loop.
+     */
+    public <R extends LoopResidents> R residents(Supplier<R> factory) {
+        LoopResidents installed = residents.get();
+        if (installed == null) {
+            residents.compareAndSet(null, factory.get());
+            installed = residents.get();
+        }
+        @SuppressWarnings("unchecked")
+        R result = (R) installed;
+        return result;
+    }
+
+    int liveResidents() {
+        LoopResidents installed = residents.get();
+        return installed == null ? 0 : installed.liveCount();
+    }
+
+    void cancelResidents() {
+        LoopResidents installed = residents.get();
+        if (installed != null) {
+            installed.cancelAll();
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop
+
+    private void run() {
+        bindCurrentThread(this);
+        now = System.nanoTime();
+        try {
+            while (runState == RUNNING) {
+                runOnce();
+            }
+            runWhatIsAlreadyQueued();
+        } catch (Throwable fatal) {
+            LOG.log(System.Logger.Level.ERROR, thread.getName() + " died", fatal);
+        } finally {
+            runState = TERMINATED;
+            timers.clear();
+            try {
+                poller.close();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "Could not close the poller of " + thread.getName(), e);
+            }
+            terminated.countDown();
+        }
+    }
+
+    /** One iteration: the phases, in order. */
+    private void runOnce() {
+        updateTime();
+        runDueTimers();
+        runReadyCallbacks();
+        pollIo(pollTimeoutNanos());
+        publishDepths();
+        stats.iterations.increment();
+    }
+
+    private void updateTime() {
+        now = System.nanoTime();
+    }
+
+    private void runDueTimers() {
+        // Timers added by these callbacks wait for the next iteration, even when already due.
+        long sequenceLimit = timerSequence;
+        TimerHandle timer;
+        while ((timer = timers.peek()) != null && timer.deadlineNanos - now <= 0 && timer.sequence < sequenceLimit) {
+            timers.poll();
+            if (timer.tryRun()) {
+                stats.timersFired.increment();
+                runCallback(timer.callback);
+            }
+        }
+    }
+
+    private void runReadyCallbacks() {
+        takeInbound();
+        for (int queuedBeforePhase = ready.size(); queuedBeforePhase > 0; queuedBeforePhase--) {
+            Runnable callback = ready.pollFirst();
+            if (callback == null) {
+                break;
+            }
+            runCallback(callback);
+            for (Runnable woken; (woken = ready.pollLifoSlot()) != null; ) {
+                stats.lifoSlotRuns.increment();
+                runCallback(woken);
+            }
+        }
+    }
+
+    private void takeInbound() {
+        int taken = 0;
+        for (Runnable task; (task = inbound.poll()) != null; taken++) {
+            ready.addLast(task);
+        }
+        if (taken > 0) {
+            stats.externalDrained.add(taken);
+        }
+    }
+
+    private void runCallback(Runnable callback) {
+        if (callback instanceof MountedTask task) {
+            MOUNTED_THREAD.setOpaque(this, task.mountedThread());
+        }
+        try {
+            callback.run();
+        } catch (Throwable failure) {
+            stats.callbackFailures.increment();
+            LOG.log(System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
+        } finally {
+            if (mountedThread != null) {
+                MOUNTED_THREAD.setOpaque(this, (Thread) null);
+            }
+        }
+        stats.callbacksRun.increment();
+    }
+
+    /** 0 while work is pending or the loop is stopping; else until the next timer; -1 for no limit. */
+    private long pollTimeoutNanos() {
+        if (!ready.isEmpty() || !inbound.isEmpty() || runState != RUNNING) {
+            return 0;
+        }
+        TimerHandle next = timers.peek();
+        if (next == null) {
+            return -1;
+        }
+        return Math.max(0, next.deadlineNanos - System.nanoTime());
+    }
+
+    private void pollIo(long timeoutNanos) {
+        if (timeoutNanos == 0 && now - lastPollNanos < BUSY_POLL_INTERVAL_NANOS) {
+            return;
+        }
+        if (timeoutNanos != 0) {
+            sleeping.set(true);
+            if (!inbound.isEmpty()) {
+                // Lost race with a producer that saw us awake: do not sleep on its callback.
+                timeoutNanos = 0;
+            }
+        }
+        POLLING.setOpaque(this, true);
+        long pollStart = timeoutNanos != 0 ? System.nanoTime() : now;
+        try {
+            int events = poller.poll(timeoutNanos);
+            if (events > 0) {
+                stats.ioEventsDispatched.add(events);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(thread.getName() + " could not poll for I/O", e);
+        } finally {
+            POLLING.setOpaque(this, false);
+            sleeping.set(false);
+            lastPollNanos = System.nanoTime();
+            if (timeoutNanos != 0) {
+                stats.idleNanos.add(lastPollNanos - pollStart);
+            }
+            stats.polls.increment();
+        }
+    }
+
+    private void publishDepths() {
+        READY_DEPTH.setOpaque(this, ready.size());
+        TIMER_DEPTH.setOpaque(this, timers.size());
+    }
+
+    int readyDepth() {
+        return (int) READY_DEPTH.getOpaque(this);
+    }
+
+    int timerDepth() {
+        return (int) TIMER_DEPTH.getOpaque(this);
+    }
+
+    boolean isPolling() {
+        return (boolean) POLLING.getOpaque(this);
+    }
+
+    /**
+     * After {@link #stop()}: runs what was queued (fibers finishing their last steps queue more), then exits.
+     * Pending timers are dropped.
+     */
+    private void runWhatIsAlreadyQueued() {
+        for (int rounds = 0; rounds < 10_000; rounds++) {
+            updateTime();
+            takeInbound();
+            if (ready.isEmpty()) {
+                return;
+            }
+            runReadyCallbacks();
+        }
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /**
+     * Asks the loop to exit: it runs the callbacks already queued, drops pending timers, closes its poller
+     * and ends its thread. Fibers still parked on it stay parked forever: stop loops through
+     * {@link EventLoopGroup#close()}, which first lets fibers finish and then cancels them.
+     */
+    public void stop() {
+        if (runState == RUNNING) {
+            runState = STOPPING;
+            poller.wakeup();
+        }
+    }
+
+    public boolean isStopping() {
+        return runState != RUNNING;
+    }
+
+    public boolean isTerminated() {
+        return runState == TERMINATED && terminated.getCount() == 0;
+    }
+
+    /**
+     * Waits for the loop thread to end after {@link #stop()}.
+     * @return whether it ended within the timeout
+     */
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return thread.getName();
+    }
+}

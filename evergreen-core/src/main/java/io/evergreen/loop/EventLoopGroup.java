@@ -1,0 +1,229 @@
+package io.evergreen.loop;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * N event loops, each on its own platform thread {@code evergreen-loop-<i>}, and the fibers that live on
+ * them. One loop per CPU is the usual size.
+ * <pre>{@code
+ * try (EventLoopGroup group = EventLoopGroup.create(4)) {
+ *     Fiber<String> f = Fiber.builder().loop(group.next()).start(() -> "hello");
+ *     f.join();
+ * }
+ * }</pre>
+ */
+public final class EventLoopGroup implements AutoCloseable {
+
+    /** How long {@link #close()} lets fibers finish before cancelling them. */
+    public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
+
+    /** How long cancelled fibers get to unwind before the loops stop anyway. */
+    private static final Duration CANCELLATION_GRACE = Duration.ofSeconds(5);
+
+    private static final AtomicInteger GROUPS_CREATED = new AtomicInteger();
+
+    private final SchedulerMode mode;
+    private final List<EventLoop> loops;
+    private final AtomicInteger nextIndex = new AtomicInteger();
+    private volatile boolean closing;
+
+    private EventLoopGroup(Builder builder) {
+        if (builder.mode == SchedulerMode.LOOP) {
+            JdkVirtualThreadHook.check();
+        }
+        this.mode = builder.mode;
+        int groupNumber = GROUPS_CREATED.getAndIncrement();
+        String prefix = builder.threadNamePrefix != null ? builder.threadNamePrefix
+                : groupNumber == 0 ? "evergreen-loop-" : "evergreen-" + groupNumber + "-loop-";
+        EventLoop[] created = new EventLoop[builder.loops];
+        for (int i = 0; i < created.length; i++) {
+            created[i] = new EventLoop(this, i, prefix + i, builder.daemon, newPoller(builder.pollerFactory));
+        }
+        this.loops = List.of(created);
+        loops.forEach(EventLoop::start);
+    }
+
+    private static IoPoller newPoller(Supplier<IoPoller> factory) {
+        if (factory != null) {
+            return factory.get();
+        }
+        try {
+            return new NioSelectorPoller();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not open a selector for an event loop", e);
+        }
+    }
+
+    /** A group of {@code loops} loops whose fibers they schedule themselves ({@link SchedulerMode#LOOP}). */
+    public static EventLoopGroup create(int loops) {
+        return builder().loops(loops).build();
+    }
+
+    public static EventLoopGroup create(int loops, SchedulerMode mode) {
+        return builder().loops(loops).mode(mode).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public SchedulerMode mode() {
+        return mode;
+    }
+
+    public int size() {
+        return loops.size();
+    }
+
+    public EventLoop loop(int index) {
+        return loops.get(index);
+    }
+
+    public List<EventLoop> loops() {
+        return loops;
+    }
+
+    /** The next loop in round-robin order. */
+    public EventLoop next() {
+        int size = loops.size();
+        return size == 1 ? loops.getFirst() : loops.get(Math.floorMod(nextIndex.getAndIncrement(), size));
+    }
+
+    /** The loop of the calling fiber or loop thread if it belongs to this group, else null. */
+    public EventLoop current() {
+        EventLoop loop = EventLoop.current();
+        return loop != null && loop.group() == this ? loop : null;
+    }
+
+    /** Whether {@link #close()} has begun: fibers may no longer be started from outside the group. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** Fibers started and not yet ended, over all loops. */
+    public int liveFibers() {
+        int live = 0;
+        for (EventLoop loop : loops) {
+            live += loop.liveResidents();
+        }
+        return live;
+    }
+
+    /** {@link #close(Duration)} with {@link #DEFAULT_SHUTDOWN_TIMEOUT}. */
+    @Override
+    public void close() {
+        close(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /**
+     * Graceful shutdown: stops accepting fibers started from outside the group, lets live fibers finish
+     * (they may still spawn children) for up to {@code timeout}, cancels those still alive, gives them a
+     * moment to unwind, then stops every loop and waits for its thread to end.
+     * Calling it from a fiber or loop thread of this group is an error: it would wait for itself.
+     */
+    public void close(Duration timeout) {
+        if (current() != null) {
+            throw new IllegalStateException("An event loop group cannot be closed from one of its own loops or fibers");
+        }
+        closing = true;
+        boolean interrupted = false;
+        try {
+            if (!awaitNoLiveFibers(System.nanoTime() + timeout.toNanos())) {
+                loops.forEach(EventLoop::cancelResidents);
+                awaitNoLiveFibers(System.nanoTime() + CANCELLATION_GRACE.toNanos());
+            }
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        loops.forEach(EventLoop::stop);
+        for (EventLoop loop : loops) {
+            try {
+                loop.awaitTermination(CANCELLATION_GRACE);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean awaitNoLiveFibers(long deadlineNanos) throws InterruptedException {
+        long pause = TimeUnit.MICROSECONDS.toNanos(100);
+        while (liveFibers() > 0) {
+            if (System.nanoTime() - deadlineNanos >= 0) {
+                return false;
+            }
+            // Shutdown is rare and may wait for seconds: polling with a growing pause keeps the loops free
+            // of any shutdown bookkeeping on their hot paths.
+            TimeUnit.NANOSECONDS.sleep(pause);
+            pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(10));
+        }
+        return true;
+    }
+
+    /** Whether every loop thread has ended. */
+    public boolean isTerminated() {
+        return loops.stream().allMatch(EventLoop::isTerminated);
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoopGroup[" + mode + ", " + loops.size() + " loops]";
+    }
+
+    public static final class Builder {
+
+        private int loops = Runtime.getRuntime().availableProcessors();
+        private SchedulerMode mode = SchedulerMode.LOOP;
+        private boolean daemon;
+        private String threadNamePrefix;
+        private Supplier<IoPoller> pollerFactory;
+
+        private Builder() {
+        }
+
+        /** Number of loops, at least 1 (default: one per CPU). */
+        public Builder loops(int loops) {
+            if (loops < 1) {
+                throw new IllegalArgumentException("An event loop group needs at least 1 loop, got " + loops);
+            }
+            this.loops = loops;
+            return this;
+        }
+
+        public Builder mode(SchedulerMode mode) {
+            this.mode = Objects.requireNonNull(mode);
+            return this;
+        }
+
+        /** Whether loop threads are daemon threads (default false: a live group keeps the JVM alive). */
+        public Builder daemon(boolean daemon) {
+            this.daemon = daemon;
+            return this;
+        }
+
+        /** Loop threads are named this prefix plus the loop index (default {@code evergreen-loop-}). */
+        public Builder threadNamePrefix(String prefix) {
+            this.threadNamePrefix = Objects.requireNonNull(prefix);
+            return this;
+        }
+
+        /** The I/O backend of each loop (default: a {@link NioSelectorPoller} per loop). */
+        public Builder pollerFactory(Supplier<IoPoller> factory) {
+            this.pollerFactory = Objects.requireNonNull(factory);
+            return this;
+        }
+
+        public EventLoopGroup build() {
+            return new EventLoopGroup(this);
+        }
+    }
+}

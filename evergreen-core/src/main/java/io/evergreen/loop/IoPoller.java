@@ -1,0 +1,28 @@
+package io.evergreen.loop;
+
+import java.io.IOException;
+
+/**
+ * The poll phase of an {@link EventLoop}: waits for I/O readiness and dispatches it.
+ * <p>
+ * This is the one seam between the loop and an I/O backend. The default is {@link NioSelectorPoller};
+ * another backend (Netty's manual I/O loop, say) can drive its own channels from the same loop thread
+ * by implementing these three methods. All but {@link #wakeup()} are called on the loop thread only.
+ */
+public interface IoPoller extends AutoCloseable {
+
+    /**
+     * Waits up to {@code timeoutNanos} for readiness and dispatches the ready handlers.
+     * @param timeoutNanos 0 to return at once, a negative value to wait until woken up
+     * @return the number of I/O events dispatched
+     */
+    int poll(long timeoutNanos) throws IOException;
+
+    /**
+     * Makes a poll in progress (or the next one) return at once. Safe from any thread.
+     */
+    void wakeup();
+
+    @Override
+    void close() throws IOException;
+}

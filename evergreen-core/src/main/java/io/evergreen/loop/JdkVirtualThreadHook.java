@@ -1,0 +1,123 @@
+package io.evergreen.loop;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.concurrent.Executor;
+
+/**
+ * The one place where evergreen reaches into the JDK: creating a virtual thread whose scheduler is an
+ * event loop, and starting the JDK's socket pollers from a platform thread.
+ * <p>
+ * Checked against JDK 25 (25.0.3, Temurin). It calls the package-private static factory
+ * {@code java.lang.ThreadBuilders.newVirtualThread(Executor scheduler, String name, int characteristics,
+ * Runnable task)}, which the JDK keeps for its own tests of custom schedulers; it needs
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED}. If a JDK renames or removes it, {@link #check()}
+ * fails with a message saying so and {@link SchedulerMode#JDK} remains available.
+ * <p>
+ * Why the pollers: a virtual thread created from inside a virtual thread inherits its scheduler. The JDK
+ * creates its socket sub-poller threads (virtual threads) from whichever thread first blocks on a JDK
+ * socket; were that a fiber, every JDK socket wait of the JVM would then be served by that fiber's loop,
+ * and a busy loop would stall sockets used by fibers of every other loop. Initialising
+ * {@code sun.nio.ch.Poller} from a platform thread puts them on the JDK's default scheduler. Class
+ * initialisation needs no access rights, only the class name.
+ * <p>
+ * Public only because the fiber runtime lives in another package; not an API for applications.
+ */
+public final class JdkVirtualThreadHook {
+
+    /** Thread characteristics: 0 = inherit inheritable thread-locals, like {@code Thread.ofVirtual()}. */
+    private static final int CHARACTERISTICS = 0;
+
+    private static final MethodHandle NEW_VIRTUAL_THREAD;
+    private static final RuntimeException UNAVAILABLE;
+
+    static {
+        MethodHandle factory = null;
+        RuntimeException failure = null;
+        try {
+            Class<?> builders = Class.forName("java.lang.ThreadBuilders");
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(builders, MethodHandles.lookup());
+            factory = lookup.findStatic(builders, "newVirtualThread",
+                    MethodType.methodType(Thread.class, Executor.class, String.class, int.class, Runnable.class));
+        } catch (IllegalAccessException e) {
+            failure = new IllegalStateException("Evergreen's LOOP scheduler needs the JVM option "
+                    + "'--add-opens java.base/java.lang=ALL-UNNAMED' (or the jar manifest attribute "
+                    + "'Add-Opens: java.base/java.lang'). Add it, or choose the JDK scheduler mode "
+                    + "(SchedulerMode.JDK, property evergreen.scheduler=jdk), which needs no flag but gives up "
+                    + "loop affinity and the one-fiber-at-a-time guarantee.", e);
+        } catch (ReflectiveOperationException e) {
+            failure = new IllegalStateException("This JDK (" + Runtime.version() + ") lacks "
+                    + "java.lang.ThreadBuilders.newVirtualThread(Executor, String, int, Runnable), which Evergreen's "
+                    + "LOOP scheduler was built against (JDK 25). Choose the JDK scheduler mode "
+                    + "(SchedulerMode.JDK, property evergreen.scheduler=jdk).", e);
+        }
+        NEW_VIRTUAL_THREAD = factory;
+        UNAVAILABLE = failure;
+        if (failure == null) {
+            startJdkPollersFromPlatformThread();
+        }
+    }
+
+    private JdkVirtualThreadHook() {
+    }
+
+    /**
+     * Throws, with the fix in the message, when loop-scheduled virtual threads cannot be created here.
+     */
+    public static void check() {
+        if (UNAVAILABLE != null) {
+            throw new IllegalStateException(UNAVAILABLE.getMessage(), UNAVAILABLE.getCause());
+        }
+    }
+
+    /** Whether loop-scheduled virtual threads can be created in this JVM. */
+    public static boolean isAvailable() {
+        return UNAVAILABLE == null;
+    }
+
+    /**
+     * An unstarted virtual thread that the given executor schedules: each time the thread is ready to run,
+     * the JDK hands {@code scheduler} a task that mounts it on the calling (carrier) thread.
+     */
+    public static Thread newVirtualThread(Executor scheduler, String name, Runnable task) {
+        check();
+        try {
+            return (Thread) NEW_VIRTUAL_THREAD.invokeExact(scheduler, name, CHARACTERISTICS, task);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void startJdkPollersFromPlatformThread() {
+        Runnable initialise = () -> {
+            try {
+                Class.forName("sun.nio.ch.Poller", true, null);
+            } catch (ClassNotFoundException | LinkageError e) {
+                // Not fatal: only the scheduler the JDK's pollers land on depends on it (see class comment).
+                System.getLogger(JdkVirtualThreadHook.class.getName()).log(System.Logger.Level.WARNING,
+                        "Could not start the JDK's socket pollers from a platform thread; consider -Djdk.pollerMode=1", e);
+            }
+        };
+        if (!Thread.currentThread().isVirtual()) {
+            initialise.run();
+            return;
+        }
+        Thread starter = Thread.ofPlatform().name("evergreen-poller-init").unstarted(initialise);
+        starter.start();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                starter.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.evergreen.sync;
+
+import io.evergreen.fiber.FiberParking;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A flag that fibers and threads wait on: {@link #set()} wakes every waiter, {@link #clear()} resets it.
+ * A waiter woken by {@code set} returns true even when the flag was cleared again before it ran (as in
+ * Python's {@code threading.Event}). Waiting parks a fiber, never its loop; a timed wait in a fiber uses
+ * its loop's timer; a cancelled fiber's wait ends with {@link io.evergreen.fiber.FiberCancelledException}.
+ */
+public final class Event {
+
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(Event.class, "waiters", Waiter.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private volatile boolean flag;
+    /** Incremented by each {@link #set()} that raised the flag: a waiter wakes when it moves on. */
+    private volatile long generation;
+    private volatile Waiter waiters;
+
+    public boolean isSet() {
+        return flag;
+    }
+
+    /** Raises the flag and wakes every waiter. Safe from any thread. */
+    public void set() {
+        synchronized (this) {
+            if (flag) {
+                return;
+            }
+            generation++;
+            flag = true;
+        }
+        Waiter stack = (Waiter) WAITERS.getAndSet(this, null);
+        for (Waiter w = stack; w != null; w = w.next) {
+            LockSupport.unpark(w.thread);
+        }
+    }
+
+    /** Lowers the flag; later waiters wait for the next {@link #set()}. */
+    public void clear() {
+        flag = false;
+    }
+
+    /** Waits until the flag is set. */
+    public void await() {
+        await(Long.MAX_VALUE);
+    }
+
+    /** Waits until the flag is set or the timeout passes. @return whether it was set */
+    public boolean await(Duration timeout) {
+        long nanos = timeout.toNanos();
+        return await(nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : System.nanoTime() + nanos);
+    }
+
+    private boolean await(long deadlineNanos) {
+        if (flag) {
+            return true;
+        }
+        long seen = generation;
+        Waiter waiter = new Waiter(Thread.currentThread());
+        do {
+            waiter.next = waiters;
+        } while (!WAITERS.compareAndSet(this, waiter.next, waiter));
+        while (!flag && generation == seen) {
+            if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
+                return false;
+            }
+            FiberParking.parkUntil(this, deadlineNanos);
+            if (!flag && generation == seen) {
+                FiberParking.checkInterrupts();
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return "Event[" + (flag ? "set" : "clear") + "]";
+    }
+
+    private static final class Waiter {
+        final Thread thread;
+        Waiter next;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+    }
+}
