@@ -300,8 +300,8 @@ public final class EventLoop implements Executor, LoopBound {
         updateTime();
         runDueTimers();
         runReadyCallbacks();
+        publishDepths(); // before the poll, which may sleep: readers see the depths the loop sleeps with
         pollIo(pollTimeoutNanos());
-        publishDepths();
         stats.iterations.increment();
     }
 
