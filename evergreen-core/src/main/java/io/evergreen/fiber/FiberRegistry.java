@@ -24,7 +24,10 @@ public final class FiberRegistry implements LoopResidents {
 
     /** The registry of a loop, created on first use. */
     public static FiberRegistry of(EventLoop loop) {
-        return loop.residents(() -> new FiberRegistry(loop));
+        if (loop.residents() instanceof FiberRegistry registry) {
+            return registry;
+        }
+        return (FiberRegistry) loop.installResidents(new FiberRegistry(loop));
     }
 
     public EventLoop loop() {

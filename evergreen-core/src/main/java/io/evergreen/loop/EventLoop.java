@@ -13,7 +13,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * A single-threaded event loop: one platform thread that runs callbacks, timers, I/O readiness and the
@@ -245,18 +244,17 @@ public final class EventLoop implements Executor, LoopBound {
         }
     }
 
+    /** The view of the fibers living on this loop, or null before the fiber runtime installed one. */
+    public LoopResidents residents() {
+        return residents.get();
+    }
+
     /**
-     * Installs (once) and returns the view of the fibers living on this loop.
+     * Installs the view of the fibers living on this loop, unless one is there already.
+     * @return the view in place after the call
      */
-    public <R extends LoopResidents> R residents(Supplier<R> factory) {
-        LoopResidents installed = residents.get();
-        if (installed == null) {
-            residents.compareAndSet(null, factory.get());
-            installed = residents.get();
-        }
-        @SuppressWarnings("unchecked")
-        R result = (R) installed;
-        return result;
+    public LoopResidents installResidents(LoopResidents candidate) {
+        return residents.compareAndSet(null, candidate) ? candidate : residents.get();
     }
 
     int liveResidents() {
