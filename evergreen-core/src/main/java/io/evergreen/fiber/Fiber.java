@@ -180,6 +180,7 @@ public final class Fiber<T> implements LoopBound {
         try {
             thread.start();
         } catch (RejectedExecutionException e) {
+            loop.stats().recordFiberCancelled();
             rejectStart(e);
         }
     }

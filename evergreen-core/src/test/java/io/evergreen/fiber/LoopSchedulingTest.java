@@ -241,4 +241,38 @@ class LoopSchedulingTest {
             }
         }
     }
+
+    @Test
+    void virtual_threads_created_inside_a_fiber_run_on_its_loop_without_disturbing_it() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2)) {
+            EventLoop loop = group.loop(1);
+            Fiber<List<String>> fiber = Fiber.builder().loop(loop).start(() -> {
+                List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+                List<Thread> children = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    children.add(Thread.ofVirtual().start(() -> {
+                        for (int round = 0; round < 5; round++) {
+                            seen.add(carrierName());
+                            try {
+                                Thread.sleep(1);
+                            } catch (InterruptedException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                        assertThat(Fiber.current()).as("a plain virtual thread is not a fiber").isNull();
+                    }));
+                }
+                // The fiber keeps parking and waking while its children share its scheduler.
+                for (int round = 0; round < 20; round++) {
+                    Fiber.sleep(Duration.ofMillis(1));
+                    seen.add(carrierName());
+                }
+                for (Thread child : children) {
+                    child.join();
+                }
+                return seen;
+            });
+            assertThat(fiber.join(WAIT)).hasSize(20 * 5 + 20).containsOnly(loop.thread().getName());
+        }
+    }
 }
