@@ -217,10 +217,7 @@ public final class Fiber<T> implements LoopBound {
     }
 
     private void finish(T value, Throwable failure) {
-        if (countedLocalEntries != 0) {
-            localEntriesChanged(-countedLocalEntries);
-        }
-        locals = null;
+        releaseLocals();
         registry.remove(this);
         LoopStats stats = loop.stats();
         if (failure == null) {
@@ -237,11 +234,20 @@ public final class Fiber<T> implements LoopBound {
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed", failure);
             outcome.fail(failure);
         }
+        // Exit callbacks ran in this fiber while the outcome settled, and may have set fiber-locals again.
+        releaseLocals();
         if (switchedInto && parent != null) {
             // Greenlet semantics: a fiber that was switched into hands its result to its parent.
             parent.deliverSwitch(failure instanceof FiberCancelledException ? null : value,
                     failure instanceof FiberCancelledException ? null : failure, false);
         }
+    }
+
+    private void releaseLocals() {
+        if (countedLocalEntries != 0) {
+            localEntriesChanged(-countedLocalEntries);
+        }
+        locals = null;
     }
 
     void localEntriesChanged(int delta) {
