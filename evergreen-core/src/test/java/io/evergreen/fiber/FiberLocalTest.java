@@ -351,6 +351,31 @@ class FiberLocalTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void values_touched_by_an_exit_callback_in_the_ending_fiber_are_freed(SchedulerMode mode) {
+        FiberLocal<String> local = FiberLocal.withInitial(() -> "initial");
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            LoopStats stats = group.loop(0).stats();
+            long baseline = stats.localsLiveEntries();
+            Event release = new Event();
+            Fiber<Void> fiber = Fiber.builder().loop(group.loop(0)).start(() -> {
+                local.set("body");
+                release.await();
+            });
+            AtomicReference<Fiber<?>> ranIn = new AtomicReference<>();
+            fiber.onExit(ended -> {
+                ranIn.set(Fiber.current());
+                local.get();
+            });
+            release.set();
+            fiber.join(WAIT);
+            assertThat(ranIn).hasValue(fiber);
+            // The ending fiber releases what its callbacks stored after waking its joiners: wait for the count.
+            awaitLiveEntries(stats, baseline);
+        }
+    }
+
     // ---------------------------------------------------------------- remove
 
     @ParameterizedTest
