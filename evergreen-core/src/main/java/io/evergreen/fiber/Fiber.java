@@ -71,6 +71,8 @@ public final class Fiber<T> implements LoopBound {
     private volatile boolean cancelRequested;
     private boolean cancelDelivered;
     private volatile Timeout.Scope expiredTimeout;
+    /** The innermost {@link Timeout} running in this fiber; this fiber's thread only. */
+    Timeout.Scope innermostTimeout;
     private Runnable unparker;
 
     // Fiber-local values (see FiberLocal). Entries are counted on the loop once the fiber runs.
@@ -419,6 +421,16 @@ public final class Fiber<T> implements LoopBound {
     }
 
     void timeoutExpired(Timeout.Scope scope) {
+        Timeout.Scope pending = expiredTimeout;
+        if (pending != null && pending != scope) {
+            // Nested timeouts that both expired before the fiber ran: the inner one is delivered first, the
+            // outer one again when the inner Timeout ends (Timeout.Scope#end), so that neither is lost.
+            if (scope.encloses(pending)) {
+                scope.displaced = true;
+                return;
+            }
+            pending.displaced = true;
+        }
         expiredTimeout = scope;
         thread.interrupt();
     }
