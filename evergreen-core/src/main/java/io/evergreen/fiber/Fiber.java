@@ -71,6 +71,8 @@ public final class Fiber<T> implements LoopBound {
     private volatile boolean cancelRequested;
     private boolean cancelDelivered;
     private volatile Timeout.Scope expiredTimeout;
+    /** The innermost {@link Timeout} running in this fiber; this fiber's thread only. */
+    Timeout.Scope innermostTimeout;
     private Runnable unparker;
 
     // Fiber-local values (see FiberLocal). Entries are counted on the loop once the fiber runs.
@@ -218,10 +220,7 @@ public final class Fiber<T> implements LoopBound {
     }
 
     private void finish(T value, Throwable failure) {
-        if (countedLocalEntries != 0) {
-            localEntriesChanged(-countedLocalEntries);
-        }
-        locals = null;
+        releaseLocals();
         registry.remove(this);
         LoopStats stats = loop.stats();
         if (failure == null) {
@@ -238,11 +237,20 @@ public final class Fiber<T> implements LoopBound {
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed", failure);
             outcome.fail(failure);
         }
+        // Exit callbacks ran in this fiber while the outcome settled, and may have set fiber-locals again.
+        releaseLocals();
         if (switchedInto && parent != null) {
             // Greenlet semantics: a fiber that was switched into hands its result to its parent.
             parent.deliverSwitch(failure instanceof FiberCancelledException ? null : value,
                     failure instanceof FiberCancelledException ? null : failure, false);
         }
+    }
+
+    private void releaseLocals() {
+        if (countedLocalEntries != 0) {
+            localEntriesChanged(-countedLocalEntries);
+        }
+        locals = null;
     }
 
     void localEntriesChanged(int delta) {
@@ -414,6 +422,16 @@ public final class Fiber<T> implements LoopBound {
     }
 
     void timeoutExpired(Timeout.Scope scope) {
+        Timeout.Scope pending = expiredTimeout;
+        if (pending != null && pending != scope) {
+            // Nested timeouts that both expired before the fiber ran: the inner one is delivered first, the
+            // outer one again when the inner Timeout ends (Timeout.Scope#end), so that neither is lost.
+            if (scope.encloses(pending)) {
+                scope.displaced = true;
+                return;
+            }
+            pending.displaced = true;
+        }
         expiredTimeout = scope;
         thread.interrupt();
     }

@@ -1,6 +1,7 @@
 package io.evergreen.fiber;
 
 import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.Handle;
 import io.evergreen.sync.Result;
 
 import java.time.Duration;
@@ -34,6 +35,8 @@ public final class FiberGroup implements AutoCloseable {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<Fiber<?>> firstFailed = new AtomicReference<>();
     private volatile Result<Void> allEnded = new Result<>();
+    private volatile boolean deadlinePassed;
+    private final Handle deadlineTimer;
     private boolean closed;
 
     private FiberGroup(Duration deadline) {
@@ -41,6 +44,15 @@ public final class FiberGroup implements AutoCloseable {
         this.loop = opener != null ? opener.loop() : Fiber.defaultGroup().next();
         this.deadline = deadline;
         this.deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        // The deadline cancels the children even when nobody waits in join() (the opener may join a child).
+        this.deadlineTimer = deadline == null ? null : loop.callAt(deadlineNanos, this::deadlinePassed);
+    }
+
+    private void deadlinePassed() {
+        if (running.get() > 0) {
+            deadlinePassed = true;
+            cancelAll();
+        }
     }
 
     /** A group without a deadline. */
@@ -97,6 +109,9 @@ public final class FiberGroup implements AutoCloseable {
         if (running.get() > 0 && !ended.awaitDone(deadlineNanos)) {
             cancelAll();
             ended.awaitDone(Long.MAX_VALUE);
+            deadlinePassed = true;
+        }
+        if (deadlinePassed) {
             throw new FiberTimeoutException("Fiber group deadline of " + deadline + " passed; its fibers were cancelled");
         }
         Fiber<?> failed = firstFailed.get();
@@ -126,6 +141,9 @@ public final class FiberGroup implements AutoCloseable {
     public void close() {
         synchronized (this) {
             closed = true;
+        }
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel();
         }
         if (running.get() > 0) {
             cancelAll();
