@@ -483,8 +483,9 @@ public final class Fiber<T> implements LoopBound {
 
     /**
      * Suspends the current fiber for the duration, on its loop's timer (a thread outside fibers sleeps).
-     * A plain interrupt does not cut the sleep short (the interrupt status is kept);
-     * cancellation does, with {@link FiberCancelledException}.
+     * In a fiber, a plain interrupt does not cut the sleep short (the interrupt status is kept); cancellation
+     * and an expired {@link Timeout} do, with their exceptions. Outside fibers an interrupt ends the sleep with
+     * {@link FiberCancelledException}, the interrupt status kept.
      */
     public static void sleep(Duration duration) {
         long deadline = System.nanoTime() + duration.toNanos();
@@ -499,8 +500,9 @@ public final class Fiber<T> implements LoopBound {
                         self.throwPendingInterrupt();
                     }
                     interrupted |= wasInterrupted && Thread.interrupted();
-                } else if (Thread.interrupted()) {
-                    interrupted = true;
+                } else if (Thread.currentThread().isInterrupted()) {
+                    // Outside fibers an interrupt is the only way to cancel (a Timeout uses it): honour it.
+                    throw new FiberCancelledException(Thread.currentThread() + " was interrupted while sleeping");
                 }
             }
         } finally {

@@ -319,6 +319,14 @@ class TimeoutTest {
         assertThat(interruptLeft).isFalse();
     }
 
+    @Test
+    void on_a_platform_thread_a_body_in_fiber_sleep_ends_with_fiber_timeout_exception() {
+        Throwable thrown = catchThrowable(() -> Timeout.of(SHORT).run(() -> Fiber.sleep(LONG)));
+        boolean interruptLeft = Thread.interrupted();
+        assertThat(thrown).isInstanceOf(FiberTimeoutException.class);
+        assertThat(interruptLeft).isFalse();
+    }
+
     // ---------------------------------------------------------------- arguments
 
     @Test
