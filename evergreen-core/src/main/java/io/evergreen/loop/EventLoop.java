@@ -300,6 +300,8 @@ public final class EventLoop implements Executor, LoopBound {
         updateTime();
         runDueTimers();
         runReadyCallbacks();
+        // Before the poll too: the loop may sleep there for long, and its depths must not go stale meanwhile.
+        publishDepths();
         pollIo(pollTimeoutNanos());
         publishDepths();
         stats.iterations.increment();
