@@ -23,7 +23,17 @@ final class FiberRunner implements Executor, MountedTask {
 
     @Override
     public void execute(Runnable continuation) {
-        this.continuation = continuation;
+        Runnable own = this.continuation;
+        if (own == null) {
+            // The fiber's thread submits first, when it starts: nothing else can know this scheduler before.
+            this.continuation = own = continuation;
+        }
+        if (continuation != own) {
+            // A virtual thread created inside the fiber inherits its scheduler, this runner: run it on the loop
+            // as a plain callback, without taking over the fiber's continuation and state.
+            loop.execute(continuation);
+            return;
+        }
         fiber.markRunnable();
         loop.execute(this);
     }
