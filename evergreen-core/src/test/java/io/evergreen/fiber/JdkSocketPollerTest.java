@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.evergreen.testing.Waiting.LIMIT;
@@ -47,7 +46,7 @@ class JdkSocketPollerTest {
 
             List<Fiber<String>> onBusyLoop = new ArrayList<>();
             List<Fiber<String>> onFreeLoop = new ArrayList<>();
-            try (LoopBlocker busy = LoopBlocker.block(busyLoop)) {
+            try (LoopBlocker _ = LoopBlocker.block(busyLoop)) {
                 for (int i = 0; i < 5; i++) {
                     String message = "busy-" + i;
                     onBusyLoop.add(Fiber.builder().loop(busyLoop).start(() -> roundTrip(server.address(), message)));
@@ -177,16 +176,21 @@ class JdkSocketPollerTest {
             }
         }
 
+        /** Stops accepting and waits for the handlers, which end as their clients close. */
         @Override
-        public void close() throws Exception {
+        public void close() throws IOException {
             socket.close();
-            acceptor.join(TimeUnit.SECONDS.toMillis(10));
             List<Thread> started;
-            synchronized (handlers) {
-                started = List.copyOf(handlers);
-            }
-            for (Thread handler : started) {
-                handler.join(TimeUnit.SECONDS.toMillis(10));
+            try {
+                acceptor.join(LIMIT);
+                synchronized (handlers) {
+                    started = List.copyOf(handlers);
+                }
+                for (Thread handler : started) {
+                    handler.join(LIMIT);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

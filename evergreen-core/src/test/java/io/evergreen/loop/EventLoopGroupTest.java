@@ -7,6 +7,7 @@ import io.evergreen.fiber.FiberState;
 import io.evergreen.sync.Channel;
 import io.evergreen.sync.Event;
 import io.evergreen.sync.Result;
+import io.evergreen.testing.LoopBlocker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,124 +106,159 @@ class EventLoopGroupTest {
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
     void close_lets_fibers_that_finish_within_the_timeout_complete_normally(SchedulerMode mode) {
-        EventLoopGroup group = EventLoopGroup.create(2, mode);
-        Event mayFinish = new Event();
-        List<Fiber<String>> fibers = new ArrayList<>();
-        for (EventLoop loop : group.loops()) {
-            fibers.add(Fiber.builder().loop(loop).start(() -> {
-                mayFinish.await();
-                return "finished on " + loop.index();
-            }));
+        try (EventLoopGroup group = EventLoopGroup.create(2, mode)) {
+            Event mayFinish = new Event();
+            List<Fiber<String>> fibers = new ArrayList<>();
+            for (EventLoop loop : group.loops()) {
+                fibers.add(Fiber.builder().loop(loop).start(() -> {
+                    mayFinish.await();
+                    return "finished on " + loop.index();
+                }));
+            }
+            fibers.forEach(f -> awaitParked(f));
+            setOnceClosing(group, mayFinish);
+
+            group.close(LIMIT);
+
+            assertThat(fibers).allSatisfy(f -> assertThat(f.state()).isEqualTo(FiberState.DONE));
+            assertThat(fibers.get(0).join()).isEqualTo("finished on 0");
+            assertThat(fibers.get(1).join()).isEqualTo("finished on 1");
         }
-        fibers.forEach(f -> awaitParked(f));
-        // Only once close has begun may the fibers finish: close must wait for them.
-        Thread.ofPlatform().start(() -> {
-            await().until(group::isClosing);
-            mayFinish.set();
-        });
+    }
 
-        group.close(LIMIT);
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void close_waits_for_fibers_started_just_before_it(SchedulerMode mode) {
+        try (EventLoopGroup group = EventLoopGroup.create(2, mode)) {
+            Event mayFinish = new Event();
+            List<Fiber<?>> fibers = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                fibers.add(Fiber.builder().loop(group.loop(i % 2)).start(() -> mayFinish.await()));
+            }
+            setOnceClosing(group, mayFinish);
 
-        assertThat(fibers).allSatisfy(f -> assertThat(f.state()).isEqualTo(FiberState.DONE));
-        assertThat(fibers.get(0).join()).isEqualTo("finished on 0");
-        assertThat(fibers.get(1).join()).isEqualTo("finished on 1");
+            group.close(LIMIT);
+
+            assertThat(fibers).allSatisfy(f -> assertThat(f.state()).isEqualTo(FiberState.DONE));
+        }
+    }
+
+    @Test
+    void close_cancels_a_fiber_that_was_started_but_had_not_run_yet() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Event never = new Event();
+            Fiber<?> queued;
+            Thread closer;
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                queued = Fiber.builder().loop(loop).start(() -> never.await());
+                closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMillis(200)));
+                await().until(group::isClosing);
+            }
+
+            assertThat(closer.join(LIMIT)).isTrue();
+            assertThat(queued.state()).isEqualTo(FiberState.CANCELLED);
+            assertThatThrownBy(() -> queued.join(LIMIT)).isInstanceOf(FiberCancelledException.class);
+        }
     }
 
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
     void close_cancels_fibers_still_blocked_after_the_timeout(SchedulerMode mode) {
-        EventLoopGroup group = EventLoopGroup.create(2, mode);
-        Event never = new Event();
-        Channel<String> silent = Channel.rendezvous();
-        CountDownLatch jdkLatch = new CountDownLatch(1);
-        List<Fiber<?>> fibers = new ArrayList<>();
-        for (EventLoop loop : group.loops()) {
-            fibers.add(Fiber.builder().loop(loop).start(() -> never.await()));
-            fibers.add(Fiber.builder().loop(loop).start(() -> silent.receive()));
-            fibers.add(Fiber.builder().loop(loop).start(() -> Fiber.sleep(Duration.ofHours(1))));
-            fibers.add(Fiber.builder().loop(loop).start(() -> {
-                jdkLatch.await();
-                return null;
-            }));
+        try (EventLoopGroup group = EventLoopGroup.create(2, mode)) {
+            Event never = new Event();
+            Channel<String> silent = Channel.rendezvous();
+            CountDownLatch jdkLatch = new CountDownLatch(1);
+            List<Fiber<?>> fibers = new ArrayList<>();
+            for (EventLoop loop : group.loops()) {
+                fibers.add(Fiber.builder().loop(loop).start(() -> never.await()));
+                fibers.add(Fiber.builder().loop(loop).start(() -> silent.receive()));
+                fibers.add(Fiber.builder().loop(loop).start(() -> Fiber.sleep(Duration.ofHours(1))));
+                fibers.add(Fiber.builder().loop(loop).start(() -> {
+                    jdkLatch.await();
+                    return null;
+                }));
+            }
+            fibers.forEach(f -> awaitParked(f));
+
+            group.close(Duration.ofMillis(200));
+
+            assertThat(fibers).allSatisfy(f -> {
+                assertThat(f.state()).isEqualTo(FiberState.CANCELLED);
+                assertThatThrownBy(f::join).isInstanceOf(FiberCancelledException.class);
+            });
         }
-        fibers.forEach(f -> awaitParked(f));
-
-        group.close(Duration.ofMillis(200));
-
-        assertThat(fibers).allSatisfy(f -> {
-            assertThat(f.state()).isEqualTo(FiberState.CANCELLED);
-            assertThatThrownBy(f::join).isInstanceOf(FiberCancelledException.class);
-        });
     }
 
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
     void close_leaves_no_loop_thread_behind(SchedulerMode mode) {
-        EventLoopGroup group = EventLoopGroup.create(3, mode);
-        Event never = new Event();
-        Fiber<?> blocked = Fiber.builder().loop(group.loop(1)).start(() -> never.await());
-        awaitParked(blocked);
-        Set<String> loopThreadNames = group.loops().stream()
-                .map(loop -> loop.thread().getName())
-                .collect(Collectors.toSet());
+        try (EventLoopGroup group = EventLoopGroup.create(3, mode)) {
+            Event never = new Event();
+            Fiber<?> blocked = Fiber.builder().loop(group.loop(1)).start(() -> never.await());
+            awaitParked(blocked);
+            Set<String> loopThreadNames = group.loops().stream()
+                    .map(loop -> loop.thread().getName())
+                    .collect(Collectors.toSet());
 
-        group.close(Duration.ofMillis(200));
+            group.close(Duration.ofMillis(200));
 
-        assertThat(group.isTerminated()).isTrue();
-        assertThat(group.loops()).allSatisfy(loop -> {
-            assertThat(loop.isTerminated()).isTrue();
-            assertThat(loop.thread().isAlive()).as("%s is alive", loop.thread()).isFalse();
-        });
-        assertThat(Thread.getAllStackTraces().keySet())
-                .extracting(Thread::getName)
-                .doesNotContainAnyElementsOf(loopThreadNames);
+            assertThat(group.isTerminated()).isTrue();
+            assertThat(group.loops()).allSatisfy(loop -> {
+                assertThat(loop.isTerminated()).isTrue();
+                assertThat(loop.thread().isAlive()).as("%s is alive", loop.thread()).isFalse();
+            });
+            assertThat(Thread.getAllStackTraces().keySet())
+                    .extracting(Thread::getName)
+                    .doesNotContainAnyElementsOf(loopThreadNames);
+        }
     }
 
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
     void starting_a_fiber_from_outside_is_rejected_once_close_has_begun(SchedulerMode mode) throws Exception {
-        EventLoopGroup group = EventLoopGroup.create(1, mode);
-        EventLoop loop = group.loop(0);
-        Event mayFinish = new Event();
-        Fiber<?> lingering = Fiber.builder().loop(loop).start(() -> mayFinish.await());
-        awaitParked(lingering);
-        Thread closer = Thread.ofPlatform().start(() -> group.close(LIMIT));
-        await().until(group::isClosing);
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            EventLoop loop = group.loop(0);
+            Event mayFinish = new Event();
+            Fiber<?> lingering = Fiber.builder().loop(loop).start(() -> mayFinish.await());
+            awaitParked(lingering);
+            Thread closer = Thread.ofPlatform().start(() -> group.close(LIMIT));
+            await().until(group::isClosing);
 
-        Fiber<String> late = Fiber.builder().loop(loop).unstarted(() -> "never runs");
-        assertThatThrownBy(late::start).isInstanceOf(RejectedExecutionException.class);
-        assertThatThrownBy(() -> Fiber.builder().loop(loop).start(() -> "never runs"))
-                .isInstanceOf(RejectedExecutionException.class);
+            Fiber<String> late = Fiber.builder().loop(loop).unstarted(() -> "never runs");
+            assertThatThrownBy(late::start).isInstanceOf(RejectedExecutionException.class);
+            assertThatThrownBy(() -> Fiber.builder().loop(loop).start(() -> "never runs"))
+                    .isInstanceOf(RejectedExecutionException.class);
 
-        mayFinish.set();
-        assertThat(closer.join(LIMIT)).isTrue();
-        assertThat(late.state()).isEqualTo(FiberState.CANCELLED);
-        assertThatThrownBy(() -> Fiber.builder().loop(loop).start(() -> "never runs"))
-                .isInstanceOf(RejectedExecutionException.class);
+            mayFinish.set();
+            assertThat(closer.join(LIMIT)).isTrue();
+            assertThat(late.state()).isEqualTo(FiberState.CANCELLED);
+            assertThatThrownBy(() -> Fiber.builder().loop(loop).start(() -> "never runs"))
+                    .isInstanceOf(RejectedExecutionException.class);
+        }
     }
 
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
     void fibers_of_a_closing_group_may_still_start_children(SchedulerMode mode) {
-        EventLoopGroup group = EventLoopGroup.create(1, mode);
-        Event closing = new Event();
-        Fiber<Integer> parent = Fiber.builder().loop(group.loop(0)).start(() -> {
-            closing.await();
-            return Fiber.spawn(() -> 42).join();
-        });
-        awaitParked(parent);
-        Thread.ofPlatform().start(() -> {
-            await().until(group::isClosing);
-            closing.set();
-        });
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            Event closing = new Event();
+            Fiber<Integer> parent = Fiber.builder().loop(group.loop(0)).start(() -> {
+                closing.await();
+                return Fiber.spawn(() -> 42).join();
+            });
+            awaitParked(parent);
+            setOnceClosing(group, closing);
 
-        group.close(LIMIT);
+            group.close(LIMIT);
 
-        assertThat(parent.join()).isEqualTo(42);
+            assertThat(parent.join()).isEqualTo(42);
+        }
     }
 
     @ParameterizedTest
     @EnumSource(SchedulerMode.class)
+    @SuppressWarnings("try") // closes the group from inside on purpose
     void closing_a_group_from_one_of_its_fibers_is_an_error(SchedulerMode mode) {
         try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
             Fiber<?> suicidal = Fiber.builder().loop(group.loop(0)).start(() -> group.close());
@@ -236,6 +272,7 @@ class EventLoopGroupTest {
     }
 
     @Test
+    @SuppressWarnings("try") // closes the group from inside on purpose
     void closing_a_group_from_one_of_its_loop_threads_is_an_error() {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             Result<Void> attempt = new Result<>();
@@ -282,5 +319,13 @@ class EventLoopGroupTest {
             assertThat(loop.thread().isAlive()).isTrue();
             assertThat(loop.stats().fibersFailed()).isEqualTo(2);
         }
+    }
+
+    /** Sets the event from another thread once the group's close has begun, so that close must wait for it. */
+    private static void setOnceClosing(EventLoopGroup group, Event event) {
+        Thread.ofPlatform().start(() -> {
+            await().until(group::isClosing);
+            event.set();
+        });
     }
 }

@@ -183,7 +183,7 @@ class EventLoopTest {
             AtomicBoolean ran = new AtomicBoolean();
             Handle soon;
             Handle later;
-            try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
                 soon = loop.callSoon(() -> ran.set(true));
                 later = loop.callLater(Duration.ZERO, () -> ran.set(true));
 
@@ -202,7 +202,7 @@ class EventLoopTest {
     void cancelling_a_handle_twice_returns_false_the_second_time() throws Exception {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
-            try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
                 Handle soon = loop.callSoon(() -> { });
 
                 assertThat(soon.cancel()).isTrue();
@@ -314,7 +314,7 @@ class EventLoopTest {
 
     @Test
     void current_is_null_outside_loops_and_fibers() throws Exception {
-        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+        try (EventLoopGroup _ = EventLoopGroup.create(1)) {
             Result<EventLoop> onPlatformThread = new Result<>();
             Thread.ofPlatform().start(() -> onPlatformThread.complete(EventLoop.current()));
 
@@ -440,7 +440,7 @@ class EventLoopTest {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
             List<Integer> ran = new CopyOnWriteArrayList<>();
-            try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
                 for (int i = 0; i < 3; i++) {
                     int n = i;
                     loop.execute(() -> ran.add(n));
