@@ -100,12 +100,7 @@ class ResultTest {
     void await_on_a_thread_returns_the_value_a_fiber_completes_it_with(SchedulerMode mode) {
         try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
             Result<String> result = new Result<>();
-            Event go = new Event();
-            Fiber.builder().loop(group.loop(0)).start(() -> {
-                go.await();
-                result.complete("from a fiber");
-            });
-            go.set();
+            Fiber.builder().loop(group.loop(0)).start(() -> result.complete("from a fiber"));
 
             assertThat(result.await(LIMIT)).isEqualTo("from a fiber");
         }
