@@ -173,8 +173,13 @@ public final class Fiber<T> implements LoopBound {
     }
 
     private void launch() {
+        // Live from now on, not only once it first runs: EventLoopGroup.close waits for (or cancels) the fibers
+        // it sees registered, and must not miss one started just before it began. Registering before reading
+        // isClosing means that either close sees this fiber or this fiber sees close.
+        registry.add(this);
         EventLoopGroup group = loop.group();
         if (group.isClosing() && group.current() == null) {
+            registry.remove(this);
             rejectStart(new RejectedExecutionException(loop + " is closing: no new fibers from outside its group"));
         }
         startedNanos = System.nanoTime();
@@ -182,6 +187,7 @@ public final class Fiber<T> implements LoopBound {
         try {
             thread.start();
         } catch (RejectedExecutionException e) {
+            registry.remove(this);
             loop.stats().recordFiberCancelled();
             rejectStart(e);
         }
@@ -197,7 +203,6 @@ public final class Fiber<T> implements LoopBound {
 
     private void runBody() {
         EventLoop.bindCurrentThread(this);
-        registry.add(this);
         if (locals != null) {
             localEntriesChanged(locals.size());
         }

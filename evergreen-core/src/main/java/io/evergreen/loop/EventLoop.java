@@ -456,7 +456,7 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     public boolean isTerminated() {
-        return runState == TERMINATED && terminated.getCount() == 0;
+        return runState == TERMINATED && terminated.getCount() == 0 && !thread.isAlive();
     }
 
     /**
@@ -464,7 +464,10 @@ public final class EventLoop implements Executor, LoopBound {
      * @return whether it ended within the timeout
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // The latch opens in the thread's last statement, a moment before the thread itself ends.
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                && thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override
