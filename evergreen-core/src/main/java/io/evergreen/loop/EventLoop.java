@@ -198,6 +198,10 @@ public final class EventLoop implements Executor, LoopBound {
             throw new RejectedExecutionException(thread.getName() + " has terminated");
         }
         inbound.offer(task);
+        if (runState == TERMINATED && inbound.remove(task)) {
+            // The loop ended between our check and our offer, and its last drain did not see the task.
+            throw new RejectedExecutionException(thread.getName() + " has terminated");
+        }
         stats.externalSubmitted.increment();
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
             poller.wakeup();
@@ -283,6 +287,13 @@ public final class EventLoop implements Executor, LoopBound {
             LOG.log(System.Logger.Level.ERROR, thread.getName() + " died", fatal);
         } finally {
             runState = TERMINATED;
+            // Callbacks offered while the state changed: either they are seen here, or their submitter sees
+            // TERMINATED and takes them back (submitExternally). None is dropped silently.
+            try {
+                runWhatIsAlreadyQueued();
+            } catch (Throwable late) {
+                LOG.log(System.Logger.Level.ERROR, thread.getName() + " failed running its last callbacks", late);
+            }
             timers.clear();
             try {
                 poller.close();
