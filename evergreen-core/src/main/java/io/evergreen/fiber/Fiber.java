@@ -202,7 +202,10 @@ public final class Fiber<T> implements LoopBound {
     // ---------------------------------------------------------------- the body
 
     private void runBody() {
-        EventLoop.bindCurrentThread(this);
+        if (loop.mode() == SchedulerMode.JDK) {
+            // JDK-mode fibers are not mounted by their loop: they find themselves through a thread-local.
+            EventLoop.bindCurrentThread(this);
+        }
         if (locals != null) {
             localEntriesChanged(locals.size());
         }
@@ -265,15 +268,18 @@ public final class Fiber<T> implements LoopBound {
 
     // ---------------------------------------------------------------- state, called by FiberRunner
 
+    // Opaque writes: these states are for observers (dumps, metrics) and cost a fence per switch if volatile.
+    // The one decision that depends on them, RUNNING -> PARKED, is a compare-and-set that a racing wake-up wins.
+
     void markRunnable() {
         if (!state.isTerminal()) {
-            state = FiberState.RUNNABLE;
+            STATE.setOpaque(this, FiberState.RUNNABLE);
         }
     }
 
     void markRunning() {
         if (!state.isTerminal()) {
-            state = FiberState.RUNNING;
+            STATE.setOpaque(this, FiberState.RUNNING);
         }
     }
 

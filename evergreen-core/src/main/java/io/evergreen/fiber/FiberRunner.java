@@ -52,4 +52,9 @@ final class FiberRunner implements Executor, MountedTask {
     public Thread mountedThread() {
         return fiber.thread();
     }
+
+    @Override
+    public Fiber<?> binding() {
+        return fiber;
+    }
 }

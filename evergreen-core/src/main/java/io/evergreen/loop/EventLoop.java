@@ -84,6 +84,8 @@ public final class EventLoop implements Executor, LoopBound {
     private long timerSequence;
     // Written by the loop thread, read by others through the VarHandles above.
     private Thread mountedThread;
+    /** The task that mounted {@link #mountedThread}; loop thread only. */
+    private MountedTask mountedTask;
     private boolean polling;
     private int readyDepth;
     private int timerDepth;
@@ -93,7 +95,7 @@ public final class EventLoop implements Executor, LoopBound {
         this.index = index;
         this.poller = poller;
         this.stats = new LoopStats(this, group.mode());
-        this.thread = Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
+        this.thread = new LoopThread(this, threadName, daemon);
     }
 
     void start() {
@@ -105,7 +107,7 @@ public final class EventLoop implements Executor, LoopBound {
      * null elsewhere.
      */
     public static EventLoop current() {
-        LoopBound binding = BINDING.get();
+        LoopBound binding = currentBinding();
         return binding == null ? null : binding.loop();
     }
 
@@ -113,12 +115,29 @@ public final class EventLoop implements Executor, LoopBound {
      * What the calling thread is bound to: its loop, or its fiber. Null for other threads.
      */
     public static LoopBound currentBinding() {
+        Thread current = Thread.currentThread();
+        if (current instanceof LoopThread loopThread) {
+            return loopThread.loop;
+        }
+        if (!current.isVirtual()) {
+            return null;
+        }
+        if (JdkVirtualThreadHook.isAvailable()
+                && JdkVirtualThreadHook.currentCarrierThread() instanceof LoopThread carrier) {
+            // A LOOP-mode fiber: the loop knows which task it mounted; no thread-local per fiber needed.
+            EventLoop loop = carrier.loop;
+            MountedTask task = loop.mountedTask;
+            if (task != null && loop.mountedThread == current) {
+                return task.binding();
+            }
+        }
         return BINDING.get();
     }
 
     /**
-     * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber
-     * starts; application code has no reason to.
+     * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber of
+     * {@link SchedulerMode#JDK} starts (LOOP-mode fibers are found through their carrier, the loop thread);
+     * application code has no reason to.
      */
     public static void bindCurrentThread(LoopBound binding) {
         BINDING.set(Objects.requireNonNull(binding));
@@ -275,8 +294,8 @@ public final class EventLoop implements Executor, LoopBound {
 
     // ---------------------------------------------------------------- the loop
 
-    private void run() {
-        bindCurrentThread(this);
+    /** The body of the loop thread. */
+    void runLoop() {
         now = System.nanoTime();
         try {
             while (runState == RUNNING) {
@@ -358,6 +377,7 @@ public final class EventLoop implements Executor, LoopBound {
 
     private void runCallback(Runnable callback) {
         if (callback instanceof MountedTask task) {
+            mountedTask = task;
             MOUNTED_THREAD.setOpaque(this, task.mountedThread());
         }
         try {
@@ -367,6 +387,7 @@ public final class EventLoop implements Executor, LoopBound {
             LOG.log(System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
         } finally {
             if (mountedThread != null) {
+                mountedTask = null;
                 MOUNTED_THREAD.setOpaque(this, (Thread) null);
             }
         }
