@@ -139,7 +139,10 @@ final class FiberScopeStore {
         if (owner != null && !exitHooked) {
             exitHooked = true;
             // Runs at once, here, if the owner has already ended; then the store ends and we throw below.
-            owner.onExit(ended -> end());
+            owner.onExit(fiber -> end());
+        }
+        if (!ended && owner != null && owner.isDone()) {
+            end(); // the owner has ended and its exit callback may not have run yet
         }
         if (ended) {
             throw new IllegalStateException("Cannot use @FiberScoped bean '" + beanName + "': fiber scope " + id
