@@ -74,7 +74,7 @@ public final class EventLoopGroupLifecycle implements SmartLifecycle {
         }
         int live = group.liveFibers();
         if (live > 0) {
-            logger.info("Stopping Evergreen's event loops: waiting up to " + shutdownTimeout + " for " + live
+            logger.info("Stopping Evergreen's event loops: waiting up to " + shutdownTimeout.toMillis() + " ms for " + live
                     + " fiber(s) to finish");
         }
         if (group.current() != null) {

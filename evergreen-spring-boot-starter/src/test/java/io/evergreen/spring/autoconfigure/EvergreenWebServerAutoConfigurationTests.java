@@ -39,7 +39,7 @@ class EvergreenWebServerAutoConfigurationTests {
             assertThat(context.getBean(EvergreenTomcatWebServerFactoryCustomizer.class).getOrder())
                 .isGreaterThan(new TomcatVirtualThreadsWebServerFactoryCustomizer().getOrder());
             assertThat(context.getBean(EvergreenJettyWebServerFactoryCustomizer.class).getOrder())
-                .isGreaterThan(new JettyVirtualThreadsWebServerFactoryCustomizer().getOrder());
+                .isGreaterThan(new JettyVirtualThreadsWebServerFactoryCustomizer(new JettyServerProperties()).getOrder());
         });
     }
 
@@ -70,7 +70,7 @@ class EvergreenWebServerAutoConfigurationTests {
             })
             .run(context -> {
                 JettyServletWebServerFactory factory = new JettyServletWebServerFactory();
-                new JettyVirtualThreadsWebServerFactoryCustomizer().customize(factory);
+                new JettyVirtualThreadsWebServerFactoryCustomizer(new JettyServerProperties()).customize(factory);
                 context.getBean(EvergreenJettyWebServerFactoryCustomizer.class).customize(factory);
                 assertThat(factory.getThreadPool()).isInstanceOfSatisfying(QueuedThreadPool.class, pool -> {
                     assertThat(pool.getVirtualThreadsExecutor()).isSameAs(context.getBean(FiberExecutor.class));
