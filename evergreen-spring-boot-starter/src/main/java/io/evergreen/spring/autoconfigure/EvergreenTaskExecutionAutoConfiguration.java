@@ -9,6 +9,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.task.AsyncTaskExecutor;
@@ -26,10 +27,13 @@ import org.springframework.util.ClassUtils;
  * Tasks are decorated with the application's {@link TaskDecorator} bean if it has exactly one, else, when
  * Micrometer's context-propagation library is present, with {@link ContextPropagatingTaskDecorator}, so that
  * the MDC and the current observation follow a task from the thread that submitted it.
+ * <p>
+ * Backs off when {@code spring.task.execution.mode=force} asks for Spring Boot's own executor.
  */
 @AutoConfiguration(before = TaskExecutionAutoConfiguration.class)
 @ConditionalOnEvergreenEnabled
 @ConditionalOnBooleanProperty(name = "evergreen.async.enabled", matchIfMissing = true)
+@ConditionalOnProperty(name = "spring.task.execution.mode", havingValue = "auto", matchIfMissing = true)
 public final class EvergreenTaskExecutionAutoConfiguration {
 
     private static final boolean CONTEXT_PROPAGATION_PRESENT = ClassUtils.isPresent(

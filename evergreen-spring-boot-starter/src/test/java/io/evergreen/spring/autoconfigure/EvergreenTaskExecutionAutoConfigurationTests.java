@@ -112,6 +112,13 @@ class EvergreenTaskExecutionAutoConfigurationTests {
     }
 
     @Test
+    void backsOffWhenSpringBootsExecutorIsForced() {
+        contextRunner.withPropertyValues("spring.task.execution.mode=force")
+            .run(context -> assertThat(context.getBean(TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME))
+                .isInstanceOf(ThreadPoolTaskExecutor.class));
+    }
+
+    @Test
     void backsOffWhenEvergreenIsDisabled() {
         contextRunner.withPropertyValues("evergreen.enabled=false")
             .run(context -> assertThat(context.getBean(TaskExecutionAutoConfiguration.APPLICATION_TASK_EXECUTOR_BEAN_NAME))
