@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A cooperative microthread bound to one {@link EventLoop} for its whole life.
@@ -56,6 +57,7 @@ public final class Fiber<T> implements LoopBound {
 
     private static final Object DEFAULT_GROUP_LOCK = new Object();
     private static volatile EventLoopGroup defaultGroup;
+    private static volatile UnaryOperator<Callable<?>> taskDecorator;
 
     private final EventLoop loop;
     private final Fiber<?> parent;
@@ -94,7 +96,7 @@ public final class Fiber<T> implements LoopBound {
     private Fiber(EventLoop loop, String name, Callable<T> task) {
         this.loop = loop;
         this.name = name;
-        this.task = task;
+        this.task = decorate(task);
         Fiber<?> creator = current();
         this.parent = creator;
         this.registry = FiberRegistry.of(loop);
@@ -152,6 +154,28 @@ public final class Fiber<T> implements LoopBound {
     /** Makes {@link #spawn} use this group outside fibers (the Spring starter sets its own). */
     public static void setDefaultGroup(EventLoopGroup group) {
         defaultGroup = Objects.requireNonNull(group);
+    }
+
+    /**
+     * Wraps the task of every fiber created from now on, the way Spring's {@code TaskDecorator} wraps a
+     * submitted task: called on the creating thread (so it can capture that thread's context: MDC, tracing)
+     * before the new fiber copies the creator's inheritable {@link FiberLocal}s (so it can set values for
+     * the child to inherit); the task it returns is what the fiber runs, and must return the task's result.
+     * Null removes it. Integrations (the Spring starter) set it; one decorator at a time.
+     */
+    public static void setTaskDecorator(UnaryOperator<Callable<?>> decorator) {
+        taskDecorator = decorator;
+    }
+
+    /** The decorator set with {@link #setTaskDecorator}, or null. */
+    public static UnaryOperator<Callable<?>> taskDecorator() {
+        return taskDecorator;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Callable<T> decorate(Callable<T> task) {
+        UnaryOperator<Callable<?>> decorator = taskDecorator;
+        return decorator == null ? task : (Callable<T>) Objects.requireNonNull(decorator.apply(task));
     }
 
     /** The fiber running this code, or null outside fibers. */
