@@ -428,15 +428,17 @@ public final class TcpStream implements AutoCloseable {
         drainWaiters.add(self);
         try {
             while (true) {
+                long pending = pendingBytes.get();
+                boolean streamClosed = closed;
+                // Read last: a failing loop records the failure before it empties the queue and closes the stream.
                 IOException failure = writeFailure;
                 if (failure != null) {
                     throw failure;
                 }
-                long pending = pendingBytes.get();
                 if (pending <= limit) {
                     return;
                 }
-                if (closed) {
+                if (streamClosed) {
                     throw new StreamClosedException("Stream closed during " + operation + " with " + pending + " bytes unsent");
                 }
                 if (expired(deadline)) {
@@ -511,8 +513,13 @@ public final class TcpStream implements AutoCloseable {
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("reset") || message.contains("Broken pipe") || message.contains("aborted")) {
+            ConnectionResetException reset = new ConnectionResetException("Connection reset by " + remoteAddress
+                    + " during " + operation, e);
+            if (writeFailure == null) {
+                writeFailure = reset; // before abort() wakes the writers: they must see the reset, not just the close
+            }
             abort();
-            return new ConnectionResetException("Connection reset by " + remoteAddress + " during " + operation, e);
+            return reset;
         }
         return e;
     }
