@@ -122,6 +122,7 @@ public final class TcpStream implements AutoCloseable {
             return new TcpStream(channel, loop, watcher);
         } catch (Throwable failure) {
             closeQuietly(channel);
+            releaseOnLoop(loop);
             throw failure;
         }
     }
@@ -496,8 +497,15 @@ public final class TcpStream implements AutoCloseable {
         for (Thread waiter : drainWaiters) {
             java.util.concurrent.locks.LockSupport.unpark(waiter);
         }
+        releaseOnLoop(loop);
+    }
+
+    /**
+     * After closing a channel that may be registered with the loop's selector: its descriptor is released only
+     * when the selector next polls, so a caller off the loop wakes the loop (on the loop, it polls next anyway).
+     */
+    private static void releaseOnLoop(EventLoop loop) {
         if (!loop.inLoop()) {
-            // Let the loop poll now, so that the selector deregisters the channel and releases its descriptor.
             try {
                 loop.execute(() -> { });
             } catch (RejectedExecutionException stopped) {
