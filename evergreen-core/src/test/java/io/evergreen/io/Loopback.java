@@ -126,4 +126,46 @@ final class Loopback {
             listener.close();
         }
     }
+
+    /**
+     * A plain listener whose every connection is reset by the peer: it accepts, reads one byte (so that the
+     * connector is already waiting for a reply) and closes with linger 0, which sends RST. Serves on a platform
+     * thread of its own until closed.
+     */
+    static final class ResettingListener implements AutoCloseable {
+
+        private final ServerSocket listener;
+        private final Thread acceptor;
+
+        ResettingListener() throws IOException {
+            listener = plainListener();
+            acceptor = Thread.ofPlatform().name("resetting-listener").daemon(true).start(this::serve);
+        }
+
+        InetSocketAddress address() {
+            return (InetSocketAddress) listener.getLocalSocketAddress();
+        }
+
+        private void serve() {
+            while (!listener.isClosed()) {
+                try (Socket peer = listener.accept()) {
+                    peer.setSoTimeout((int) WAIT.toMillis());
+                    peer.getInputStream().read();
+                    reset(peer);
+                } catch (IOException closedOrBroken) {
+                    // The listener was closed (the loop ends), or one connector misbehaved (it finds out itself).
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            listener.close();
+            try {
+                acceptor.join(WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
 }

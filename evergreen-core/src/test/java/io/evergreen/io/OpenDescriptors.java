@@ -34,6 +34,7 @@ final class OpenDescriptors {
 
     private static final Path FD_DIRECTORY = Path.of("/proc/self/fd");
     private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(30);
+    private static final int LISTED_AT_MOST = 100;
 
     static {
         Assertions.assertThat(Awaitility.await().atMost(SETTLE_TIMEOUT)).isNotNull();
@@ -81,7 +82,7 @@ final class OpenDescriptors {
         return previous[0];
     }
 
-    /** Waits until the count is back to {@code baseline}; fails listing what is open if it never is. */
+    /** Waits until the count is back to {@code baseline}; fails listing what is open (the first 100) if it never is. */
     static void awaitBackTo(long baseline) {
         try {
             await("descriptor count back to " + baseline).atMost(SETTLE_TIMEOUT).pollInterval(Duration.ofMillis(20))
@@ -93,7 +94,7 @@ final class OpenDescriptors {
 
     private static String describeOpen() {
         try (Stream<Path> entries = Files.list(FD_DIRECTORY)) {
-            return entries.map(fd -> {
+            return entries.limit(LISTED_AT_MOST).map(fd -> {
                 try {
                     return fd.getFileName() + " -> " + Files.readSymbolicLink(fd);
                 } catch (IOException gone) {
