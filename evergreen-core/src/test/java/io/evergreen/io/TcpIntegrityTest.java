@@ -87,6 +87,10 @@ class TcpIntegrityTest {
 
     private static final int CONNECTIONS = 2_000;
     private static final int MESSAGES_PER_CONNECTION = 1_000;
+    /**
+     * Messages a client sends (in one write: tiny writes cost a system call and a loopback segment each, and
+     * 2 million of them would dominate the run on 2 cores) before it reads their echoes one by one.
+     */
     private static final int MESSAGES_IN_FLIGHT = 50;
     private static final int MESSAGE_BYTES = 16;
 
@@ -110,9 +114,11 @@ class TcpIntegrityTest {
                         allOpen.await(); // every connection is open on both sides before any exchange starts
                         int intact = 0;
                         for (long first = 0; first < MESSAGES_PER_CONNECTION; first += MESSAGES_IN_FLIGHT) {
+                            ByteBuffer batch = ByteBuffer.allocate(MESSAGES_IN_FLIGHT * MESSAGE_BYTES);
                             for (long sequence = first; sequence < first + MESSAGES_IN_FLIGHT; sequence++) {
-                                stream.write(ByteBuffer.allocate(MESSAGE_BYTES).putLong(connection).putLong(sequence).flip());
+                                batch.putLong(connection).putLong(sequence);
                             }
+                            stream.write(batch.flip());
                             for (long sequence = first; sequence < first + MESSAGES_IN_FLIGHT; sequence++) {
                                 ByteBuffer echoed = ByteBuffer.wrap(stream.readExactly(MESSAGE_BYTES));
                                 if (echoed.getLong() == connection && echoed.getLong() == sequence) {
@@ -130,6 +136,71 @@ class TcpIntegrityTest {
             for (Fiber<Integer> client : clients) {
                 assertThat(client.join(LONG_WAIT)).isEqualTo(MESSAGES_PER_CONNECTION);
             }
+        }
+    }
+
+    private static final int WRITERS = 4;
+    private static final int RECORDS_PER_WRITER = 500;
+
+    /** A record: writer, sequence number, payload length, then a payload derived from all three. */
+    private static ByteBuffer record(int writer, int sequence, int length) {
+        ByteBuffer record = ByteBuffer.allocate(12 + length).putInt(writer).putInt(sequence).putInt(length);
+        for (int i = 0; i < length; i++) {
+            record.put((byte) (writer * 31 + sequence * 7 + i));
+        }
+        return record.flip();
+    }
+
+    @Test
+    void records_written_concurrently_by_fibers_of_both_loops_and_a_platform_thread_arrive_whole_and_in_order()
+            throws Exception {
+        try (ConnectedPair pair = new ConnectedPair()) {
+            pair.stream.highWaterMark(32 * 1024); // writers wait on each other's queued bytes now and then
+            // The peer parses records as they come: each must be whole (its payload intact), and each writer's
+            // records must come in the order that writer wrote them.
+            java.util.concurrent.CompletableFuture<int[]> parsed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                int[] nextSequence = new int[WRITERS];
+                try (java.io.DataInputStream in = new java.io.DataInputStream(
+                        new java.io.BufferedInputStream(pair.peer.getInputStream()))) {
+                    for (int r = 0; r < WRITERS * RECORDS_PER_WRITER; r++) {
+                        int writer = in.readInt();
+                        int sequence = in.readInt();
+                        int length = in.readInt();
+                        byte[] payload = in.readNBytes(length);
+                        assertThat(sequence).as("sequence of writer %d", writer).isEqualTo(nextSequence[writer]++);
+                        assertThat(ByteBuffer.wrap(payload))
+                                .isEqualTo(record(writer, sequence, length).position(12));
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return nextSequence;
+            });
+            List<Thread> writers = new ArrayList<>();
+            for (int w = 0; w < WRITERS; w++) {
+                int writer = w;
+                Runnable writeAll = () -> {
+                    SplittableRandom random = new SplittableRandom(writer);
+                    try {
+                        for (int sequence = 0; sequence < RECORDS_PER_WRITER; sequence++) {
+                            pair.stream.write(record(writer, sequence, random.nextInt(0, 20_000)));
+                        }
+                        pair.stream.flush();
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                writers.add(switch (w) {
+                    case 0, 1 -> Fiber.builder().loop(pair.group.loop(0)).start(writeAll).thread();
+                    case 2 -> Fiber.builder().loop(pair.group.loop(1)).start(writeAll).thread();
+                    default -> Thread.ofPlatform().start(writeAll);
+                });
+            }
+            for (Thread writer : writers) {
+                assertThat(writer.join(LONG_WAIT)).isTrue();
+            }
+            assertThat(parsed.get(LONG_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+                    .containsOnly(RECORDS_PER_WRITER);
         }
     }
 }

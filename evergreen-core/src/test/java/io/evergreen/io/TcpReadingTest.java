@@ -14,6 +14,7 @@ import java.util.Random;
 import static io.evergreen.io.Loopback.WAIT;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -232,6 +233,16 @@ class TcpReadingTest {
     @Test
     void read_into_a_full_buffer_returns_zero_without_waiting() throws Exception {
         assertThat(pair.inFiber(() -> stream.read(ByteBuffer.allocate(0)))).isZero();
+    }
+
+    @Test
+    void a_second_reader_while_one_waits_is_refused_with_illegal_state() throws Exception {
+        Fiber<Integer> first = pair.start(() -> stream.read(ByteBuffer.allocate(10)));
+        await().atMost(WAIT).until(() -> first.state() == FiberState.PARKED);
+        Throwable second = catchThrowable(() -> pair.inFiber(() -> stream.read(ByteBuffer.allocate(10))));
+        assertThat(second).isInstanceOf(IllegalStateException.class).hasMessageContaining("one reader at a time");
+        pair.peerWrites(ascii("x"));
+        assertThat(first.join(WAIT)).isEqualTo(1);
     }
 
     // ---------------------------------------------------------------- end of stream is not an error

@@ -138,4 +138,29 @@ class TcpResetTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void a_reset_wakes_both_a_blocked_reader_and_a_blocked_writer_with_connection_reset(SchedulerMode mode)
+            throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2, mode);
+             ServerSocket listener = Loopback.plainListener()) {
+            TcpStream stream = Fiber.builder().loop(group.loop(0))
+                    .start(() -> TcpStream.connect(listener.getLocalSocketAddress(), CONNECT_TIMEOUT)).join(WAIT);
+            stream.highWaterMark(HIGH_WATER_MARK);
+            Socket peer = listener.accept();
+            Fiber<Throwable> reader = Fiber.builder().loop(group.loop(0))
+                    .start(() -> catchThrowable(() -> stream.read(ByteBuffer.allocate(100))));
+            Fiber<Throwable> writer = Fiber.builder().loop(group.loop(1)).start(() -> catchThrowable(() -> {
+                while (true) {
+                    stream.write(new byte[8 * 1024]);
+                }
+            }));
+            await().atMost(WAIT).until(() -> reader.state() == FiberState.PARKED && writer.state() == FiberState.PARKED
+                    && stream.pendingWriteBytes() > HIGH_WATER_MARK / 4);
+            Loopback.reset(peer);
+            assertThat(reader.join(WAIT)).isExactlyInstanceOf(ConnectionResetException.class);
+            assertThat(writer.join(WAIT)).isExactlyInstanceOf(ConnectionResetException.class);
+        }
+    }
 }
