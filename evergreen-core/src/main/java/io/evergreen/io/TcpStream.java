@@ -75,6 +75,8 @@ public final class TcpStream implements AutoCloseable {
     private volatile IOException writeFailure;
 
     private volatile boolean closed;
+    /** Why the stream closed itself (a reset), written before {@link #closed}; null when closed by a caller. */
+    private volatile IOException closeCause;
     private volatile boolean outputShutdown;
     private volatile Duration readTimeout;
     private volatile Duration writeTimeout;
@@ -329,7 +331,7 @@ public final class TcpStream implements AutoCloseable {
         }
         watcher.await(SelectionKey.OP_READ, deadline);
         if (closed) {
-            throw new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
+            throw closedDuring(operation);
         }
     }
 
@@ -440,6 +442,10 @@ public final class TcpStream implements AutoCloseable {
                     return;
                 }
                 if (streamClosed) {
+                    IOException cause = closeCause;
+                    if (cause != null) {
+                        throw cause;
+                    }
                     throw new StreamClosedException("Stream closed during " + operation + " with " + pending + " bytes unsent");
                 }
                 if (expired(deadline)) {
@@ -517,19 +523,24 @@ public final class TcpStream implements AutoCloseable {
     /** Translates a channel failure into the precise exception, closing the stream when it is broken. */
     private IOException failed(IOException e, String operation) {
         if (closed && e instanceof ClosedChannelException) {
-            return new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
+            return closedDuring(operation);
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("reset") || message.contains("Broken pipe") || message.contains("aborted")) {
             ConnectionResetException reset = new ConnectionResetException("Connection reset by " + remoteAddress
                     + " during " + operation, e);
-            if (writeFailure == null) {
-                writeFailure = reset; // before abort() wakes the writers: they must see the reset, not just the close
-            }
+            closeCause = reset; // before abort() wakes the waiters: they must report the reset, not just the close
             abort();
             return reset;
         }
         return e;
+    }
+
+    /** What a fiber woken by the stream's closing reports: the reset that closed it, else the close itself. */
+    private IOException closedDuring(String operation) {
+        IOException cause = closeCause;
+        return cause != null ? cause
+                : new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
     }
 
     private void ensureOpen(String operation) throws IOException {
