@@ -3,6 +3,7 @@ package io.evergreen.io;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.loop.SchedulerMode;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -215,7 +216,7 @@ class DescriptorLeakTest {
         return ByteBuffer.allocate(16).putLong(cycle).putLong(~(long) cycle).array();
     }
 
-    private static void expect(Class<? extends Throwable> expected, org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+    private static void expect(Class<? extends Throwable> expected, ThrowingCallable call) {
         Throwable thrown = catchThrowable(call);
         if (!expected.isInstance(thrown)) {
             throw new AssertionError("expected " + expected.getSimpleName() + " but got " + thrown, thrown);

@@ -6,11 +6,17 @@ import io.evergreen.sync.Event;
 import io.evergreen.sync.Result;
 import org.junit.jupiter.api.Test;
 
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 
@@ -19,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Nothing is lost, duplicated or reordered: a large stream in chunks of random sizes, and thousands of
- * concurrent connections each exchanging many small messages. Client fibers are spread over a 2-loop group.
+ * Nothing is lost, duplicated, reordered or interleaved: a large stream in chunks of random sizes, thousands
+ * of concurrent connections each exchanging many small messages (client fibers spread over a 2-loop group),
+ * and records written to one stream by several fibers and threads at once.
  */
 class TcpIntegrityTest {
 
@@ -158,10 +165,10 @@ class TcpIntegrityTest {
             pair.stream.highWaterMark(32 * 1024); // writers wait on each other's queued bytes now and then
             // The peer parses records as they come: each must be whole (its payload intact), and each writer's
             // records must come in the order that writer wrote them.
-            java.util.concurrent.CompletableFuture<int[]> parsed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<int[]> parsed = CompletableFuture.supplyAsync(() -> {
                 int[] nextSequence = new int[WRITERS];
-                try (java.io.DataInputStream in = new java.io.DataInputStream(
-                        new java.io.BufferedInputStream(pair.peer.getInputStream()))) {
+                try (DataInputStream in = new DataInputStream(
+                        new BufferedInputStream(pair.peer.getInputStream()))) {
                     for (int r = 0; r < WRITERS * RECORDS_PER_WRITER; r++) {
                         int writer = in.readInt();
                         int sequence = in.readInt();
@@ -171,8 +178,8 @@ class TcpIntegrityTest {
                         assertThat(ByteBuffer.wrap(payload))
                                 .isEqualTo(record(writer, sequence, length).position(12));
                     }
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
                 }
                 return nextSequence;
             });
@@ -186,8 +193,8 @@ class TcpIntegrityTest {
                             pair.stream.write(record(writer, sequence, random.nextInt(0, 20_000)));
                         }
                         pair.stream.flush();
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
                     }
                 };
                 writers.add(switch (w) {
@@ -199,7 +206,7 @@ class TcpIntegrityTest {
             for (Thread writer : writers) {
                 assertThat(writer.join(LONG_WAIT)).isTrue();
             }
-            assertThat(parsed.get(LONG_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+            assertThat(parsed.get(LONG_WAIT.toSeconds(), TimeUnit.SECONDS))
                     .containsOnly(RECORDS_PER_WRITER);
         }
     }

@@ -13,6 +13,7 @@ import java.util.Random;
 
 import static io.evergreen.io.Loopback.WAIT;
 import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -167,7 +168,7 @@ class TcpReadingTest {
 
     @Test
     void read_line_decodes_utf8() throws Exception {
-        pair.peerWrites("grün, 常青\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        pair.peerWrites("grün, 常青\n".getBytes(UTF_8));
         assertThat(pair.inFiber(() -> stream.readLine(100))).isEqualTo("grün, 常青");
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -162,7 +163,7 @@ class UdpEndpointTest {
              UdpEndpoint endpoint = UdpEndpoint.bind(group.loop(0), Loopback.anyPort())) {
             Throwable refused = catchThrowable(() -> endpoint.send(ByteBuffer.allocate(UdpEndpoint.MAX_DATAGRAM_BYTES + 1),
                     endpoint.localAddress()));
-            assertThat(refused).isInstanceOf(java.io.IOException.class).hasMessageContaining("exceeds the UDP maximum");
+            assertThat(refused).isInstanceOf(IOException.class).hasMessageContaining("exceeds the UDP maximum");
             assertThat(endpoint.queuedBytes()).isZero();
         }
     }
