@@ -75,6 +75,8 @@ public final class TcpStream implements AutoCloseable {
     private volatile IOException writeFailure;
 
     private volatile boolean closed;
+    /** Why the stream closed itself (a reset), written before {@link #closed}; null when closed by a caller. */
+    private volatile IOException closeCause;
     private volatile boolean outputShutdown;
     private volatile Duration readTimeout;
     private volatile Duration writeTimeout;
@@ -122,6 +124,7 @@ public final class TcpStream implements AutoCloseable {
             return new TcpStream(channel, loop, watcher);
         } catch (Throwable failure) {
             closeQuietly(channel);
+            releaseOnLoop(loop);
             throw failure;
         }
     }
@@ -328,7 +331,7 @@ public final class TcpStream implements AutoCloseable {
         }
         watcher.await(SelectionKey.OP_READ, deadline);
         if (closed) {
-            throw new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
+            throw closedDuring(operation);
         }
     }
 
@@ -428,15 +431,21 @@ public final class TcpStream implements AutoCloseable {
         drainWaiters.add(self);
         try {
             while (true) {
+                long pending = pendingBytes.get();
+                boolean streamClosed = closed;
+                // Read last: a failing loop records the failure before it empties the queue and closes the stream.
                 IOException failure = writeFailure;
                 if (failure != null) {
                     throw failure;
                 }
-                long pending = pendingBytes.get();
                 if (pending <= limit) {
                     return;
                 }
-                if (closed) {
+                if (streamClosed) {
+                    IOException cause = closeCause;
+                    if (cause != null) {
+                        throw cause;
+                    }
                     throw new StreamClosedException("Stream closed during " + operation + " with " + pending + " bytes unsent");
                 }
                 if (expired(deadline)) {
@@ -494,8 +503,15 @@ public final class TcpStream implements AutoCloseable {
         for (Thread waiter : drainWaiters) {
             java.util.concurrent.locks.LockSupport.unpark(waiter);
         }
+        releaseOnLoop(loop);
+    }
+
+    /**
+     * After closing a channel that may be registered with the loop's selector: its descriptor is released only
+     * when the selector next polls, so a caller off the loop wakes the loop (on the loop, it polls next anyway).
+     */
+    private static void releaseOnLoop(EventLoop loop) {
         if (!loop.inLoop()) {
-            // Let the loop poll now, so that the selector deregisters the channel and releases its descriptor.
             try {
                 loop.execute(() -> { });
             } catch (RejectedExecutionException stopped) {
@@ -507,14 +523,24 @@ public final class TcpStream implements AutoCloseable {
     /** Translates a channel failure into the precise exception, closing the stream when it is broken. */
     private IOException failed(IOException e, String operation) {
         if (closed && e instanceof ClosedChannelException) {
-            return new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
+            return closedDuring(operation);
         }
         String message = String.valueOf(e.getMessage());
         if (message.contains("reset") || message.contains("Broken pipe") || message.contains("aborted")) {
+            ConnectionResetException reset = new ConnectionResetException("Connection reset by " + remoteAddress
+                    + " during " + operation, e);
+            closeCause = reset; // before abort() wakes the waiters: they must report the reset, not just the close
             abort();
-            return new ConnectionResetException("Connection reset by " + remoteAddress + " during " + operation, e);
+            return reset;
         }
         return e;
+    }
+
+    /** What a fiber woken by the stream's closing reports: the reset that closed it, else the close itself. */
+    private IOException closedDuring(String operation) {
+        IOException cause = closeCause;
+        return cause != null ? cause
+                : new StreamClosedException("Stream closed by another fiber or thread during " + operation + " on " + this);
     }
 
     private void ensureOpen(String operation) throws IOException {
