@@ -43,6 +43,9 @@ public final class TcpServer implements AutoCloseable {
     private static final int MAX_ACCEPTS_PER_WAKEUP = 64;
     public static final int DEFAULT_BACKLOG = 1024;
     public static final Duration DEFAULT_CLOSE_GRACE = Duration.ofSeconds(30);
+    private static final Duration ACCEPT_BACKOFF = Duration.ofMillis(100);
+    /** After their streams are closed, how long handlers get to return before they are cancelled. */
+    private static final Duration UNWIND_GRACE = Duration.ofSeconds(1);
 
     private final EventLoopGroup group;
     private final EventLoop acceptorLoop;
@@ -52,6 +55,8 @@ public final class TcpServer implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong accepted = new AtomicLong();
     private final Result<Void> registered = new Result<>();
+    /** The listening socket's key on the acceptor loop; acceptor loop only. */
+    private SelectionKey acceptKey;
     private volatile boolean closing;
 
     private TcpServer(EventLoopGroup group, ServerSocketChannel serverChannel, ConnectionHandler handler) throws IOException {
@@ -99,7 +104,8 @@ public final class TcpServer implements AutoCloseable {
 
     private void register() {
         try {
-            ((NioSelectorPoller) acceptorLoop.poller()).register(serverChannel, SelectionKey.OP_ACCEPT, ops -> acceptPending());
+            acceptKey = ((NioSelectorPoller) acceptorLoop.poller()).register(serverChannel, SelectionKey.OP_ACCEPT,
+                    ops -> acceptPending());
             registered.complete(null);
         } catch (ClosedChannelException | RuntimeException e) {
             registered.fail(e);
@@ -114,7 +120,7 @@ public final class TcpServer implements AutoCloseable {
                 channel = serverChannel.accept();
             } catch (IOException e) {
                 if (!closing) {
-                    LOG.log(System.Logger.Level.WARNING, "Accept failed on " + localAddress, e);
+                    pauseAccepting(e);
                 }
                 return;
             }
@@ -124,6 +130,24 @@ public final class TcpServer implements AutoCloseable {
             accepted.incrementAndGet();
             serve(channel);
         }
+    }
+
+    /**
+     * Accept failed (out of descriptors, say): the listener stays ready, and accepting again at once would spin
+     * the loop. Stop watching it for a moment; pending connections wait in the kernel's backlog meanwhile.
+     */
+    private void pauseAccepting(IOException cause) {
+        LOG.log(System.Logger.Level.WARNING, "Accept failed on " + localAddress + "; pausing accepts for "
+                + ACCEPT_BACKOFF.toMillis() + " ms", cause);
+        if (acceptKey == null || !acceptKey.isValid()) {
+            return;
+        }
+        acceptKey.interestOps(0);
+        acceptorLoop.callLater(ACCEPT_BACKOFF, () -> {
+            if (!closing && acceptKey.isValid()) {
+                acceptKey.interestOps(SelectionKey.OP_ACCEPT);
+            }
+        });
     }
 
     private void serve(SocketChannel channel) {
@@ -185,29 +209,29 @@ public final class TcpServer implements AutoCloseable {
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             // A stopped loop closed its selector already.
         }
-        long deadline = System.nanoTime() + grace.toNanos();
-        for (Connection connection : Set.copyOf(connections)) {
-            long remaining = deadline - System.nanoTime();
-            if (remaining > 0 && connection.fiber != null) {
-                try {
-                    connection.fiber.join(Duration.ofNanos(remaining));
-                } catch (RuntimeException notYet) {
-                    // Timed out, failed or cancelled: handled below.
-                }
-            }
-        }
-        for (Connection connection : Set.copyOf(connections)) {
-            connection.stream.abort();
+        joinAll(Set.copyOf(connections), grace);
+        // Closing the streams wakes every handler waiting on one with StreamClosedException: a defined outcome.
+        // Only handlers that still do not return (blocked elsewhere) are cancelled.
+        Set<Connection> stragglers = Set.copyOf(connections);
+        stragglers.forEach(connection -> connection.stream.abort());
+        joinAll(stragglers, UNWIND_GRACE);
+        for (Connection connection : stragglers) {
             if (connection.fiber != null) {
                 connection.fiber.cancel();
             }
         }
-        for (Connection connection : Set.copyOf(connections)) {
-            if (connection.fiber != null) {
+        joinAll(stragglers, Duration.ofSeconds(5));
+    }
+
+    private static void joinAll(Set<Connection> connections, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Connection connection : connections) {
+            long remaining = deadline - System.nanoTime();
+            if (connection.fiber != null && remaining > 0) {
                 try {
-                    connection.fiber.join(Duration.ofSeconds(5));
+                    connection.fiber.join(Duration.ofNanos(remaining));
                 } catch (RuntimeException ended) {
-                    // Whatever the outcome, it has ended or will not be waited for longer.
+                    // Failed, cancelled or still running: the caller decides what comes next.
                 }
             }
         }
