@@ -239,6 +239,15 @@ class EvergreenAutoConfigurationTests {
     }
 
     @Test
+    void theNoticeLeavesOutAsyncTasksWhenSpringBootsExecutorIsForced(CapturedOutput output) {
+        contextRunner.withPropertyValues("spring.threads.virtual.enabled=true", "spring.task.execution.mode=force")
+            .run(context -> assertThat(output)
+                .containsOnlyOnce("spring.threads.virtual.enabled=true and Evergreen are both on: Evergreen's fibers "
+                        + "run the embedded web server's requests instead of Spring Boot's virtual threads")
+                .doesNotContain("applicationTaskExecutor"));
+    }
+
+    @Test
     void saysNothingAboutVirtualThreadsWhenTheyAreOff(CapturedOutput output) {
         contextRunner.run(context -> {
             assertThat(context).doesNotHaveBean(VirtualThreadsNotice.class);
