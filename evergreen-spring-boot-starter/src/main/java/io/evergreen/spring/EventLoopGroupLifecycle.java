@@ -69,9 +69,6 @@ public final class EventLoopGroupLifecycle implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        if (taskDecorator != null && Fiber.taskDecorator() == taskDecorator) {
-            Fiber.setTaskDecorator(null);
-        }
         int live = group.liveFibers();
         if (live > 0) {
             logger.info("Stopping Evergreen's event loops: waiting up to " + shutdownTimeout.toMillis() + " ms for " + live
@@ -80,10 +77,21 @@ public final class EventLoopGroupLifecycle implements SmartLifecycle {
         if (group.current() != null) {
             // The context is being closed from one of the group's own fibers, which close() would wait for.
             logger.warn("Application context closed from a fiber of " + group + ": closing the group in the background");
-            Thread.ofPlatform().name("evergreen-shutdown").start(() -> group.close(shutdownTimeout));
+            Thread.ofPlatform().name("evergreen-shutdown").start(this::closeGroup);
             return;
         }
-        group.close(shutdownTimeout);
+        closeGroup();
+    }
+
+    /** Fibers finishing while the group drains may spawn children: the decorator stays until the group is closed. */
+    private void closeGroup() {
+        try {
+            group.close(shutdownTimeout);
+        } finally {
+            if (taskDecorator != null && Fiber.taskDecorator() == taskDecorator) {
+                Fiber.setTaskDecorator(null);
+            }
+        }
     }
 
     @Override

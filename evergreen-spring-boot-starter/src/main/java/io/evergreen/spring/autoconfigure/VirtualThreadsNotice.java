@@ -28,7 +28,9 @@ final class VirtualThreadsNotice implements SmartInitializingSingleton {
         if (environment.getProperty("evergreen.web.enabled", Boolean.class, true)) {
             takenOver.add("the embedded web server's requests");
         }
-        if (environment.getProperty("evergreen.async.enabled", Boolean.class, true)) {
+        // The conditions of EvergreenTaskExecutionAutoConfiguration: with mode=force, Boot's executor runs them.
+        if (environment.getProperty("evergreen.async.enabled", Boolean.class, true)
+                && "auto".equalsIgnoreCase(environment.getProperty("spring.task.execution.mode", "auto"))) {
             takenOver.add("@Async and MVC async tasks (applicationTaskExecutor)");
         }
         if (takenOver.isEmpty()) {

@@ -197,6 +197,33 @@ class EvergreenAutoConfigurationTests {
         });
     }
 
+    /** Fibers that finish while the loops drain may spawn children: those still get the creator's context. */
+    @Test
+    void fibersSpawnedWhileTheContextClosesStillGetTheMdc() {
+        AtomicReference<Fiber<String>> fiber = new AtomicReference<>();
+        AtomicReference<EventLoopGroup> group = new AtomicReference<>();
+        CountDownLatch release = new CountDownLatch(1);
+        contextRunner.run(context -> {
+            group.set(context.getBean(EventLoopGroup.class));
+            fiber.set(Fiber.builder().loop(group.get().loop(0)).start(() -> {
+                MDC.put("requestId", "r-closing");
+                try {
+                    release.await();
+                    return Fiber.spawn(() -> MDC.get("requestId")).join(WAIT);
+                } finally {
+                    MDC.clear();
+                }
+            }));
+            awaitParked(fiber.get());
+            CompletableFuture.runAsync(() -> {
+                await().atMost(WAIT).until(() -> group.get().isClosing());
+                release.countDown();
+            });
+        });
+        assertThat(fiber.get().join(WAIT)).isEqualTo("r-closing");
+        assertThat(Fiber.taskDecorator()).isNull();
+    }
+
     @Test
     void saysOnceThatEvergreenWinsOverVirtualThreads(CapturedOutput output) {
         contextRunner.withPropertyValues("spring.threads.virtual.enabled=true").run(context -> {
@@ -209,6 +236,15 @@ class EvergreenAutoConfigurationTests {
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .contains("INFO");
         });
+    }
+
+    @Test
+    void theNoticeLeavesOutAsyncTasksWhenSpringBootsExecutorIsForced(CapturedOutput output) {
+        contextRunner.withPropertyValues("spring.threads.virtual.enabled=true", "spring.task.execution.mode=force")
+            .run(context -> assertThat(output)
+                .containsOnlyOnce("spring.threads.virtual.enabled=true and Evergreen are both on: Evergreen's fibers "
+                        + "run the embedded web server's requests instead of Spring Boot's virtual threads")
+                .doesNotContain("applicationTaskExecutor"));
     }
 
     @Test

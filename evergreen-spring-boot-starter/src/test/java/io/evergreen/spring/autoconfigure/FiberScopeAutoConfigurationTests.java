@@ -11,6 +11,8 @@ import io.evergreen.spring.FiberScoped;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,6 +22,7 @@ import jakarta.annotation.PreDestroy;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.config.CustomScopeConfigurer;
 import org.springframework.beans.factory.support.ScopeNotActiveException;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -132,6 +135,16 @@ class FiberScopeAutoConfigurationTests {
     }
 
     @Test
+    void aDisposableBeanIsDestroyedWhenTheOwnerFiberEnds() {
+        contextRunner.withUserConfiguration(DisposableBeanConfiguration.class).run(context -> {
+            Connection proxy = context.getBean(Connection.class);
+            EventLoopGroup group = context.getBean(EventLoopGroup.class);
+            int id = Fiber.builder().loop(group.loop(0)).start(proxy::id).join(WAIT);
+            await().atMost(WAIT).until(() -> Connection.closed.contains(id));
+        });
+    }
+
+    @Test
     void aFiberThatOutlivesTheOwnerCannotUseItsBeans() {
         contextRunner.run(context -> {
             RequestContext proxy = context.getBean(RequestContext.class);
@@ -209,6 +222,34 @@ class FiberScopeAutoConfigurationTests {
         @PreDestroy
         public void destroy() {
             destroyed.incrementAndGet();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class DisposableBeanConfiguration {
+
+        @Bean
+        @FiberScoped
+        Connection connection() {
+            return new Connection();
+        }
+    }
+
+    static class Connection implements DisposableBean {
+
+        static final Set<Integer> closed = ConcurrentHashMap.newKeySet();
+
+        private static final AtomicInteger ids = new AtomicInteger();
+
+        private final int id = ids.incrementAndGet();
+
+        public int id() {
+            return id;
+        }
+
+        @Override
+        public void destroy() {
+            closed.add(id);
         }
     }
 

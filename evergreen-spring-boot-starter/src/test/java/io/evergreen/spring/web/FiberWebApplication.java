@@ -207,6 +207,20 @@ public class FiberWebApplication {
             return id;
         }
 
+        /**
+         * The scoped bean's id in the request, and in its Callable once the request's first dispatch is over (its
+         * fiber has ended): an async request keeps its @FiberScoped beans until its async processing completes.
+         */
+        @GetMapping("/scoped/callable")
+        Callable<List<Integer>> scopedCallable() {
+            int own = requestContext.id();
+            Fiber<?> firstDispatch = Fiber.current();
+            return () -> {
+                firstDispatch.join(WAIT);
+                return List.of(own, requestContext.id());
+            };
+        }
+
         @GetMapping("/callable")
         Callable<Map<String, Object>> callable() {
             return () -> describe(Fiber.current());

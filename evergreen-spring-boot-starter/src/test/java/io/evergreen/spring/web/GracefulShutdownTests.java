@@ -12,8 +12,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -30,20 +31,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * {@code server.shutdown=graceful} on Tomcat: closing the context lets the request in flight complete, then lets
- * the fiber it spawned (which Tomcat does not count) finish before the loops stop. The test runs and closes its
- * own application, so it uses SpringApplicationBuilder, not {@code @SpringBootTest}.
+ * {@code server.shutdown=graceful} on Tomcat and on Jetty: closing the context lets the request in flight complete,
+ * then lets the fiber it spawned (which the server does not count) finish before the loops stop. The test runs and
+ * closes its own application, so it uses SpringApplicationBuilder, not {@code @SpringBootTest}.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class GracefulShutdownTests {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @Test
-    void aRequestInFlightWhenTheContextClosesCompletesWith200AndItsFibersFinish(CapturedOutput output)
-            throws Exception {
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(GracefulApplication.class,
-                EmbeddedServers.Tomcat.class)
+    @ParameterizedTest
+    @ValueSource(classes = { EmbeddedServers.Tomcat.class, EmbeddedServers.Jetty.class })
+    void aRequestInFlightWhenTheContextClosesCompletesWith200AndItsFibersFinish(Class<?> server,
+            CapturedOutput output) throws Exception {
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(GracefulApplication.class, server)
             .properties("server.port=0", "server.shutdown=graceful", "evergreen.loops=2",
                     "evergreen.shutdown-timeout=30s")
             .run();

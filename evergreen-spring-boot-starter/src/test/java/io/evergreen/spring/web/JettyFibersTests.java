@@ -2,10 +2,15 @@ package io.evergreen.spring.web;
 
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.FiberScope;
 import io.evergreen.spring.web.FiberWebApplication.Gates;
+import io.evergreen.spring.web.FiberWebApplication.RequestContext;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import com.jayway.jsonpath.JsonPath;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -22,6 +27,7 @@ import org.springframework.boot.web.server.servlet.context.ServletWebServerAppli
 import org.springframework.context.ConfigurableApplicationContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The application of {@link TomcatFibersTests} on embedded Jetty, with {@code spring.threads.virtual.enabled=true}
@@ -32,6 +38,8 @@ import static org.assertj.core.api.Assertions.assertThat;
         webEnvironment = WebEnvironment.RANDOM_PORT,
         properties = { "evergreen.loops=2", "spring.threads.virtual.enabled=true", "server.jetty.threads.max=16" })
 class JettyFibersTests {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
 
     @LocalServerPort
     private int port;
@@ -76,13 +84,15 @@ class JettyFibersTests {
         assertThat(JsonPath.<Integer>read(response.body(), "$.loop")).isBetween(0, group.size() - 1);
     }
 
-    /** Far more requests in flight than Jetty's 16 platform threads. */
+    /** Far more requests in flight than Jetty's 16 platform threads: all 2,000 must be in flight at once. */
     @Test
-    void fiveHundredRequestsAreInFlightAtOnceOnTwoLoops() throws Exception {
-        int requests = 500;
+    void twoThousandRequestsAreInFlightAtOnceOnTwoLoops() throws Exception {
+        int requests = 2_000;
         gates.barrier(requests);
         List<HttpResponse<String>> responses = http.getConcurrently("/barrier", requests);
-        assertThat(responses).allSatisfy(response -> assertThat(response.statusCode()).isEqualTo(200));
+        assertThat(responses).hasSize(requests)
+            .allSatisfy(response -> assertThat(response.statusCode()).as(response.body()).isEqualTo(200))
+            .allSatisfy(response -> assertThat(response.body()).isEqualTo("through"));
     }
 
     @Test
@@ -91,6 +101,49 @@ class JettyFibersTests {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         List<Integer> ids = JsonPath.read(response.body(), "$");
         assertThat(ids).hasSize(4).containsOnly(ids.getFirst());
+    }
+
+    @Test
+    void concurrentRequestsHaveTheirOwnFiberScopedBean() throws Exception {
+        int requests = 20;
+        gates.hold(requests);
+        List<HttpResponse<String>> responses = http.getConcurrently("/scoped/concurrent", requests);
+        Set<String> ids = new HashSet<>();
+        for (HttpResponse<String> response : responses) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            ids.add(response.body());
+        }
+        assertThat(ids).hasSize(requests);
+    }
+
+    @Test
+    void fiberScopedBeansAreDestroyedAfterEachRequest() throws Exception {
+        FiberScope scope = (FiberScope) context.getBeanFactory().getRegisteredScope(FiberScope.NAME);
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        long createdBefore = scope.getCreatedCount();
+        int destroyedBefore = RequestContext.destroyed.get();
+        int requests = 1_000;
+        int inParallel = 50;
+        for (int sent = 0; sent < requests; sent += inParallel) {
+            List<HttpResponse<String>> responses = http.getConcurrently("/scoped", inParallel);
+            assertThat(responses).allSatisfy(response -> assertThat(response.statusCode()).isEqualTo(200));
+        }
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        assertThat(scope.getCreatedCount() - createdBefore).isEqualTo(requests);
+        assertThat(RequestContext.destroyed.get() - destroyedBefore).isEqualTo(requests);
+    }
+
+    @Test
+    void anAsyncRequestKeepsItsFiberScopedBeanUntilItsAsyncProcessingCompletes() throws Exception {
+        FiberScope scope = (FiberScope) context.getBeanFactory().getRegisteredScope(FiberScope.NAME);
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        long createdBefore = scope.getCreatedCount();
+        HttpResponse<String> response = http.get("/scoped/callable");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<Integer> ids = JsonPath.read(response.body(), "$");
+        assertThat(ids).hasSize(2).containsOnly(ids.getFirst());
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        assertThat(scope.getCreatedCount() - createdBefore).isEqualTo(1);
     }
 
     @Test

@@ -148,6 +148,21 @@ class TomcatFibersTests {
     }
 
     @Test
+    void anAsyncRequestKeepsItsFiberScopedBeanUntilItsAsyncProcessingCompletes() throws Exception {
+        FiberScope scope = (FiberScope) context.getBeanFactory().getRegisteredScope(FiberScope.NAME);
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        long createdBefore = scope.getCreatedCount();
+        int destroyedBefore = RequestContext.destroyed.get();
+        HttpResponse<String> response = http.get("/scoped/callable");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<Integer> ids = JsonPath.read(response.body(), "$");
+        assertThat(ids).hasSize(2).containsOnly(ids.getFirst());
+        await().atMost(WAIT).until(() -> scope.getLiveCount() == 0);
+        assertThat(scope.getCreatedCount() - createdBefore).isEqualTo(1);
+        assertThat(RequestContext.destroyed.get() - destroyedBefore).isEqualTo(1);
+    }
+
+    @Test
     void mvcCallableRunsOnAFiber() throws Exception {
         HttpResponse<String> response = http.get("/callable");
         assertThat(response.statusCode()).isEqualTo(200);

@@ -97,8 +97,9 @@ class TomcatMaxInFlightTests {
         await().atMost(WAIT).until(() -> maxInFlight.getFilter().getInFlight() == 0);
     }
 
+    /** That the permit is held until then, not only given back, is shown by MaxInFlightFilterTests. */
     @Test
-    void anAsyncRequestHoldsItsPermitUntilItCompletes() throws Exception {
+    void anAsyncRequestGivesItsPermitBackWhenItCompletes() throws Exception {
         HttpResponse<String> response = http.get("/callable");
         assertThat(response.statusCode()).isEqualTo(200);
         await().atMost(WAIT).until(() -> maxInFlight.getFilter().getInFlight() == 0);
