@@ -57,6 +57,7 @@ public final class Fiber<T> implements LoopBound {
 
     private static final Object DEFAULT_GROUP_LOCK = new Object();
     private static volatile EventLoopGroup defaultGroup;
+    private static volatile EventLoopGroup builtInDefaultGroup;
     private static volatile UnaryOperator<Callable<?>> taskDecorator;
 
     private final EventLoop loop;
@@ -134,24 +135,29 @@ public final class Fiber<T> implements LoopBound {
     }
 
     /**
-     * The group that {@link #spawn} uses outside any fiber: the one set with {@link #setDefaultGroup}, else
-     * one created on first use (daemon loops, one per CPU).
+     * The group that {@link #spawn} uses outside any fiber: the one set with {@link #setDefaultGroup} while it is
+     * open, else one created on first use (daemon loops, one per CPU). A set group that has begun closing (its
+     * application context closed, say) is passed over, so spawning outside fibers keeps working.
      */
     public static EventLoopGroup defaultGroup() {
-        EventLoopGroup group = defaultGroup;
-        if (group == null) {
+        EventLoopGroup configured = defaultGroup;
+        if (configured != null && !configured.isClosing()) {
+            return configured;
+        }
+        EventLoopGroup builtIn = builtInDefaultGroup;
+        if (builtIn == null) {
             synchronized (DEFAULT_GROUP_LOCK) {
-                group = defaultGroup;
-                if (group == null) {
-                    group = EventLoopGroup.builder().daemon(true).threadNamePrefix("evergreen-default-loop-").build();
-                    defaultGroup = group;
+                builtIn = builtInDefaultGroup;
+                if (builtIn == null) {
+                    builtIn = EventLoopGroup.builder().daemon(true).threadNamePrefix("evergreen-default-loop-").build();
+                    builtInDefaultGroup = builtIn;
                 }
             }
         }
-        return group;
+        return builtIn;
     }
 
-    /** Makes {@link #spawn} use this group outside fibers (the Spring starter sets its own). */
+    /** Makes {@link #spawn} use this group outside fibers while it is open (the Spring starter sets its own). */
     public static void setDefaultGroup(EventLoopGroup group) {
         defaultGroup = Objects.requireNonNull(group);
     }

@@ -380,6 +380,17 @@ class FiberTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void a_default_group_that_was_closed_is_passed_over_by_spawn() {
+        EventLoopGroup configured = EventLoopGroup.create(1);
+        Fiber.setDefaultGroup(configured);
+        assertThat(Fiber.spawn(() -> Fiber.current().loop().group()).join(WAIT)).isSameAs(configured);
+        configured.close();
+        EventLoopGroup used = Fiber.spawn(() -> Fiber.current().loop().group()).join(WAIT);
+        assertThat(used).isNotSameAs(configured);
+        assertThat(used.isClosing()).isFalse();
+    }
+
     /** Waits until the fiber signalled it started and then parked. */
     static void awaitParked(Fiber<?> fiber, CountDownLatch started) {
         await().atMost(WAIT).until(() -> started.getCount() == 0 && fiber.state() == FiberState.PARKED);
