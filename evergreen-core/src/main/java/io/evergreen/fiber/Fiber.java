@@ -16,6 +16,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * A cooperative microthread bound to one {@link EventLoop} for its whole life.
@@ -56,6 +57,7 @@ public final class Fiber<T> implements LoopBound {
 
     private static final Object DEFAULT_GROUP_LOCK = new Object();
     private static volatile EventLoopGroup defaultGroup;
+    private static volatile UnaryOperator<Callable<?>> taskDecorator;
 
     private final EventLoop loop;
     private final Fiber<?> parent;
@@ -71,6 +73,8 @@ public final class Fiber<T> implements LoopBound {
     private volatile boolean cancelRequested;
     private boolean cancelDelivered;
     private volatile Timeout.Scope expiredTimeout;
+    /** The innermost {@link Timeout} running in this fiber; this fiber's thread only. */
+    Timeout.Scope innermostTimeout;
     private Runnable unparker;
 
     // Fiber-local values (see FiberLocal). Entries are counted on the loop once the fiber runs.
@@ -92,7 +96,7 @@ public final class Fiber<T> implements LoopBound {
     private Fiber(EventLoop loop, String name, Callable<T> task) {
         this.loop = loop;
         this.name = name;
-        this.task = task;
+        this.task = decorate(task);
         Fiber<?> creator = current();
         this.parent = creator;
         this.registry = FiberRegistry.of(loop);
@@ -152,6 +156,28 @@ public final class Fiber<T> implements LoopBound {
         defaultGroup = Objects.requireNonNull(group);
     }
 
+    /**
+     * Wraps the task of every fiber created from now on, the way Spring's {@code TaskDecorator} wraps a
+     * submitted task: called on the creating thread (so it can capture that thread's context: MDC, tracing)
+     * before the new fiber copies the creator's inheritable {@link FiberLocal}s (so it can set values for
+     * the child to inherit); the task it returns is what the fiber runs, and must return the task's result.
+     * Null removes it. Integrations (the Spring starter) set it; one decorator at a time.
+     */
+    public static void setTaskDecorator(UnaryOperator<Callable<?>> decorator) {
+        taskDecorator = decorator;
+    }
+
+    /** The decorator set with {@link #setTaskDecorator}, or null. */
+    public static UnaryOperator<Callable<?>> taskDecorator() {
+        return taskDecorator;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> Callable<T> decorate(Callable<T> task) {
+        UnaryOperator<Callable<?>> decorator = taskDecorator;
+        return decorator == null ? task : (Callable<T>) Objects.requireNonNull(decorator.apply(task));
+    }
+
     /** The fiber running this code, or null outside fibers. */
     public static Fiber<?> current() {
         return EventLoop.currentBinding() instanceof Fiber<?> fiber ? fiber : null;
@@ -171,8 +197,13 @@ public final class Fiber<T> implements LoopBound {
     }
 
     private void launch() {
+        // Live from now on, not only once it first runs: EventLoopGroup.close waits for (or cancels) the fibers
+        // it sees registered, and must not miss one started just before it began. Registering before reading
+        // isClosing means that either close sees this fiber or this fiber sees close.
+        registry.add(this);
         EventLoopGroup group = loop.group();
         if (group.isClosing() && group.current() == null) {
+            registry.remove(this);
             rejectStart(new RejectedExecutionException(loop + " is closing: no new fibers from outside its group"));
         }
         startedNanos = System.nanoTime();
@@ -180,6 +211,8 @@ public final class Fiber<T> implements LoopBound {
         try {
             thread.start();
         } catch (RejectedExecutionException e) {
+            registry.remove(this);
+            loop.stats().recordFiberCancelled();
             rejectStart(e);
         }
     }
@@ -193,8 +226,10 @@ public final class Fiber<T> implements LoopBound {
     // ---------------------------------------------------------------- the body
 
     private void runBody() {
-        EventLoop.bindCurrentThread(this);
-        registry.add(this);
+        if (loop.mode() == SchedulerMode.JDK) {
+            // JDK-mode fibers are not mounted by their loop: they find themselves through a thread-local.
+            EventLoop.bindCurrentThread(this);
+        }
         if (locals != null) {
             localEntriesChanged(locals.size());
         }
@@ -217,10 +252,7 @@ public final class Fiber<T> implements LoopBound {
     }
 
     private void finish(T value, Throwable failure) {
-        if (countedLocalEntries != 0) {
-            localEntriesChanged(-countedLocalEntries);
-        }
-        locals = null;
+        releaseLocals();
         registry.remove(this);
         LoopStats stats = loop.stats();
         if (failure == null) {
@@ -237,11 +269,20 @@ public final class Fiber<T> implements LoopBound {
             LOG.log(System.Logger.Level.DEBUG, () -> this + " failed", failure);
             outcome.fail(failure);
         }
+        // Exit callbacks ran in this fiber while the outcome settled, and may have set fiber-locals again.
+        releaseLocals();
         if (switchedInto && parent != null) {
             // Greenlet semantics: a fiber that was switched into hands its result to its parent.
             parent.deliverSwitch(failure instanceof FiberCancelledException ? null : value,
                     failure instanceof FiberCancelledException ? null : failure, false);
         }
+    }
+
+    private void releaseLocals() {
+        if (countedLocalEntries != 0) {
+            localEntriesChanged(-countedLocalEntries);
+        }
+        locals = null;
     }
 
     void localEntriesChanged(int delta) {
@@ -251,15 +292,18 @@ public final class Fiber<T> implements LoopBound {
 
     // ---------------------------------------------------------------- state, called by FiberRunner
 
+    // Opaque writes: these states are for observers (dumps, metrics) and cost a fence per switch if volatile.
+    // The one decision that depends on them, RUNNING -> PARKED, is a compare-and-set that a racing wake-up wins.
+
     void markRunnable() {
         if (!state.isTerminal()) {
-            state = FiberState.RUNNABLE;
+            STATE.setOpaque(this, FiberState.RUNNABLE);
         }
     }
 
     void markRunning() {
         if (!state.isTerminal()) {
-            state = FiberState.RUNNING;
+            STATE.setOpaque(this, FiberState.RUNNING);
         }
     }
 
@@ -413,6 +457,16 @@ public final class Fiber<T> implements LoopBound {
     }
 
     void timeoutExpired(Timeout.Scope scope) {
+        Timeout.Scope pending = expiredTimeout;
+        if (pending != null && pending != scope) {
+            // Nested timeouts that both expired before the fiber ran: the inner one is delivered first, the
+            // outer one again when the inner Timeout ends (Timeout.Scope#end), so that neither is lost.
+            if (scope.encloses(pending)) {
+                scope.displaced = true;
+                return;
+            }
+            pending.displaced = true;
+        }
         expiredTimeout = scope;
         thread.interrupt();
     }
@@ -464,8 +518,9 @@ public final class Fiber<T> implements LoopBound {
 
     /**
      * Suspends the current fiber for the duration, on its loop's timer (a thread outside fibers sleeps).
-     * A plain interrupt does not cut the sleep short (the interrupt status is kept);
-     * cancellation does, with {@link FiberCancelledException}.
+     * In a fiber, a plain interrupt does not cut the sleep short (the interrupt status is kept); cancellation
+     * and an expired {@link Timeout} do, with their exceptions. Outside fibers an interrupt ends the sleep with
+     * {@link FiberCancelledException}, the interrupt status kept.
      */
     public static void sleep(Duration duration) {
         long deadline = System.nanoTime() + duration.toNanos();
@@ -480,8 +535,9 @@ public final class Fiber<T> implements LoopBound {
                         self.throwPendingInterrupt();
                     }
                     interrupted |= wasInterrupted && Thread.interrupted();
-                } else if (Thread.interrupted()) {
-                    interrupted = true;
+                } else if (Thread.currentThread().isInterrupted()) {
+                    // Outside fibers an interrupt is the only way to cancel (a Timeout uses it): honour it.
+                    throw new FiberCancelledException(Thread.currentThread() + " was interrupted while sleeping");
                 }
             }
         } finally {

@@ -1,13 +1,13 @@
 package io.evergreen.fiber;
 
 import io.evergreen.loop.EventLoop;
-import io.evergreen.sync.Result;
+import io.evergreen.loop.Handle;
+import io.evergreen.sync.Event;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -31,9 +31,13 @@ public final class FiberGroup implements AutoCloseable {
     private final long deadlineNanos;
     private final Duration deadline;
     private final List<Fiber<?>> children = new ArrayList<>();
-    private final AtomicInteger running = new AtomicInteger();
     private final AtomicReference<Fiber<?>> firstFailed = new AtomicReference<>();
-    private volatile Result<Void> allEnded = new Result<>();
+    /** Children started and not yet ended; guarded by this group's monitor, like {@link #allEnded}'s flag. */
+    private int running;
+    /** Set whenever no child is running. */
+    private final Event allEnded = new Event();
+    private volatile boolean deadlinePassed;
+    private final Handle deadlineTimer;
     private boolean closed;
 
     private FiberGroup(Duration deadline) {
@@ -41,6 +45,15 @@ public final class FiberGroup implements AutoCloseable {
         this.loop = opener != null ? opener.loop() : Fiber.defaultGroup().next();
         this.deadline = deadline;
         this.deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
+        // The deadline cancels the children even when nobody waits in join() (the opener may join a child).
+        this.deadlineTimer = deadline == null ? null : loop.callAt(deadlineNanos, this::deadlinePassed);
+    }
+
+    private void deadlinePassed() {
+        if (runningCount() > 0) {
+            deadlinePassed = true;
+            cancelAll();
+        }
     }
 
     /** A group without a deadline. */
@@ -68,8 +81,8 @@ public final class FiberGroup implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("This fiber group is closed");
         }
-        if (running.getAndIncrement() == 0 && allEnded.isDone()) {
-            allEnded = new Result<>();
+        if (running++ == 0) {
+            allEnded.clear();
         }
         children.add(child);
         child.onExit(this::childEnded);
@@ -81,9 +94,30 @@ public final class FiberGroup implements AutoCloseable {
         if (child.state() == FiberState.FAILED && firstFailed.compareAndSet(null, child)) {
             cancelAll();
         }
-        if (running.decrementAndGet() == 0) {
-            allEnded.complete(null);
+        synchronized (this) {
+            if (--running == 0) {
+                allEnded.set();
+            }
         }
+    }
+
+    private synchronized int runningCount() {
+        return running;
+    }
+
+    /** Waits until no child runs, or the deadline passes. @return whether none runs */
+    private boolean awaitAllEnded(long deadlineNanos) {
+        while (runningCount() > 0) {
+            if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
+                return false;
+            }
+            if (deadlineNanos == Long.MAX_VALUE) {
+                allEnded.await();
+            } else {
+                allEnded.await(Duration.ofNanos(deadlineNanos - System.nanoTime()));
+            }
+        }
+        return true;
     }
 
     /**
@@ -93,10 +127,12 @@ public final class FiberGroup implements AutoCloseable {
      * @throws FiberTimeoutException when the deadline passed; every child was cancelled and has ended
      */
     public void join() {
-        Result<Void> ended = allEnded;
-        if (running.get() > 0 && !ended.awaitDone(deadlineNanos)) {
+        if (!awaitAllEnded(deadlineNanos)) {
             cancelAll();
-            ended.awaitDone(Long.MAX_VALUE);
+            awaitAllEnded(Long.MAX_VALUE);
+            deadlinePassed = true;
+        }
+        if (deadlinePassed) {
             throw new FiberTimeoutException("Fiber group deadline of " + deadline + " passed; its fibers were cancelled");
         }
         Fiber<?> failed = firstFailed.get();
@@ -127,9 +163,12 @@ public final class FiberGroup implements AutoCloseable {
         synchronized (this) {
             closed = true;
         }
-        if (running.get() > 0) {
+        if (deadlineTimer != null) {
+            deadlineTimer.cancel();
+        }
+        if (runningCount() > 0) {
             cancelAll();
-            allEnded.awaitDone(Long.MAX_VALUE);
+            awaitAllEnded(Long.MAX_VALUE);
         }
     }
 }

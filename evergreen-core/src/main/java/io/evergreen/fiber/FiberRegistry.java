@@ -9,8 +9,8 @@ import java.util.function.Consumer;
 
 /**
  * The live fibers of one loop: an intrusive doubly-linked list through the fibers themselves, so that
- * registering costs two pointer writes and no allocation. In {@code LOOP} mode only the loop's own thread
- * adds and removes; the lock is there for readers elsewhere (dumps, metrics) and for {@code JDK} mode.
+ * registering costs two pointer writes and no allocation. A fiber is added by the thread that starts it and
+ * removed as it ends; the lock also serves readers elsewhere (dumps, metrics).
  */
 public final class FiberRegistry implements LoopResidents {
 
@@ -24,7 +24,10 @@ public final class FiberRegistry implements LoopResidents {
 
     /** The registry of a loop, created on first use. */
     public static FiberRegistry of(EventLoop loop) {
-        return loop.residents(() -> new FiberRegistry(loop));
+        if (loop.residents() instanceof FiberRegistry registry) {
+            return registry;
+        }
+        return (FiberRegistry) loop.installResidents(new FiberRegistry(loop));
     }
 
     public EventLoop loop() {

@@ -18,7 +18,9 @@ import java.util.concurrent.Callable;
  * The deadline is a timer on the fiber's own loop. At an evergreen blocking point the body sees
  * {@link FiberTimeoutException} directly; at a JDK blocking point it sees the JDK's interruption, which
  * {@code call} turns into {@link FiberTimeoutException} (with the JDK's exception as cause) when the
- * deadline is what caused it. Timeouts nest: each reports only its own expiry. A body that ends normally
+ * deadline is what caused it. Timeouts nest: each reports only its own expiry (when an inner and an outer
+ * one have both expired, the inner one is reported first, and the outer one at the next blocking point after
+ * the inner {@code Timeout} has ended). A body that ends normally
  * after its deadline (having swallowed the interruption) returns normally. Outside fibers the timer
  * runs on a loop of {@link Fiber#defaultGroup()} and interrupts the calling thread.
  */
@@ -54,6 +56,9 @@ public final class Timeout {
         Scope scope = new Scope(fiber, Thread.currentThread(), duration);
         EventLoop loop = fiber != null ? fiber.loop() : Fiber.defaultGroup().next();
         Handle timer = loop.callLater(duration, scope::expire);
+        if (fiber != null) {
+            fiber.innermostTimeout = scope;
+        }
         try {
             return body.call();
         } catch (Throwable failure) {
@@ -69,6 +74,7 @@ public final class Timeout {
             if (!scope.finish()) {
                 scope.clearUndelivered();
             }
+            scope.end();
         }
     }
 
@@ -96,13 +102,43 @@ public final class Timeout {
         private final Fiber<?> fiber;
         private final Thread thread;
         private final Duration duration;
+        /** The timeout of the fiber this one runs inside, or null. */
+        private final Scope enclosing;
         private volatile int state;
         private FiberTimeoutException exception;
+        /** Expired, but an inner timeout's expiry was delivered in its place: deliver it when that one ends. */
+        volatile boolean displaced;
 
         Scope(Fiber<?> fiber, Thread thread, Duration duration) {
             this.fiber = fiber;
             this.thread = thread;
             this.duration = duration;
+            this.enclosing = fiber == null ? null : fiber.innermostTimeout;
+        }
+
+        /** Whether {@code other} runs inside this timeout. */
+        boolean encloses(Scope other) {
+            for (Scope s = other.enclosing; s != null; s = s.enclosing) {
+                if (s == this) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Leaves this timeout: the fiber's innermost is the enclosing one again, with its displaced expiry. */
+        void end() {
+            if (fiber == null) {
+                return;
+            }
+            fiber.innermostTimeout = enclosing;
+            for (Scope s = enclosing; s != null; s = s.enclosing) {
+                if (s.displaced) {
+                    s.displaced = false;
+                    fiber.timeoutExpired(s);
+                    return;
+                }
+            }
         }
 
         void expire() {

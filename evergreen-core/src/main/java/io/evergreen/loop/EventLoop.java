@@ -13,7 +13,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
 
 /**
  * A single-threaded event loop: one platform thread that runs callbacks, timers, I/O readiness and the
@@ -85,6 +84,8 @@ public final class EventLoop implements Executor, LoopBound {
     private long timerSequence;
     // Written by the loop thread, read by others through the VarHandles above.
     private Thread mountedThread;
+    /** The task that mounted {@link #mountedThread}; loop thread only. */
+    private MountedTask mountedTask;
     private boolean polling;
     private int readyDepth;
     private int timerDepth;
@@ -94,7 +95,7 @@ public final class EventLoop implements Executor, LoopBound {
         this.index = index;
         this.poller = poller;
         this.stats = new LoopStats(this, group.mode());
-        this.thread = Thread.ofPlatform().name(threadName).daemon(daemon).unstarted(this::run);
+        this.thread = new LoopThread(this, threadName, daemon);
     }
 
     void start() {
@@ -106,7 +107,7 @@ public final class EventLoop implements Executor, LoopBound {
      * null elsewhere.
      */
     public static EventLoop current() {
-        LoopBound binding = BINDING.get();
+        LoopBound binding = currentBinding();
         return binding == null ? null : binding.loop();
     }
 
@@ -114,12 +115,29 @@ public final class EventLoop implements Executor, LoopBound {
      * What the calling thread is bound to: its loop, or its fiber. Null for other threads.
      */
     public static LoopBound currentBinding() {
+        Thread current = Thread.currentThread();
+        if (current instanceof LoopThread loopThread) {
+            return loopThread.loop;
+        }
+        if (!current.isVirtual()) {
+            return null;
+        }
+        if (JdkVirtualThreadHook.isAvailable()
+                && JdkVirtualThreadHook.currentCarrierThread() instanceof LoopThread carrier) {
+            // A LOOP-mode fiber: the loop knows which task it mounted; no thread-local per fiber needed.
+            EventLoop loop = carrier.loop;
+            MountedTask task = loop.mountedTask;
+            if (task != null && loop.mountedThread == current) {
+                return task.binding();
+            }
+        }
         return BINDING.get();
     }
 
     /**
-     * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber
-     * starts; application code has no reason to.
+     * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber of
+     * {@link SchedulerMode#JDK} starts (LOOP-mode fibers are found through their carrier, the loop thread);
+     * application code has no reason to.
      */
     public static void bindCurrentThread(LoopBound binding) {
         BINDING.set(Objects.requireNonNull(binding));
@@ -199,6 +217,10 @@ public final class EventLoop implements Executor, LoopBound {
             throw new RejectedExecutionException(thread.getName() + " has terminated");
         }
         inbound.offer(task);
+        if (runState == TERMINATED && inbound.remove(task)) {
+            // The loop ended between our check and our offer, and its last drain did not see the task.
+            throw new RejectedExecutionException(thread.getName() + " has terminated");
+        }
         stats.externalSubmitted.increment();
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
             poller.wakeup();
@@ -245,18 +267,17 @@ public final class EventLoop implements Executor, LoopBound {
         }
     }
 
+    /** The view of the fibers living on this loop, or null before the fiber runtime installed one. */
+    public LoopResidents residents() {
+        return residents.get();
+    }
+
     /**
-     * Installs (once) and returns the view of the fibers living on this loop.
+     * Installs the view of the fibers living on this loop, unless one is there already.
+     * @return the view in place after the call
      */
-    public <R extends LoopResidents> R residents(Supplier<R> factory) {
-        LoopResidents installed = residents.get();
-        if (installed == null) {
-            residents.compareAndSet(null, factory.get());
-            installed = residents.get();
-        }
-        @SuppressWarnings("unchecked")
-        R result = (R) installed;
-        return result;
+    public LoopResidents installResidents(LoopResidents candidate) {
+        return residents.compareAndSet(null, candidate) ? candidate : residents.get();
     }
 
     int liveResidents() {
@@ -273,8 +294,8 @@ public final class EventLoop implements Executor, LoopBound {
 
     // ---------------------------------------------------------------- the loop
 
-    private void run() {
-        bindCurrentThread(this);
+    /** The body of the loop thread. */
+    void runLoop() {
         now = System.nanoTime();
         try {
             while (runState == RUNNING) {
@@ -285,6 +306,13 @@ public final class EventLoop implements Executor, LoopBound {
             LOG.log(System.Logger.Level.ERROR, thread.getName() + " died", fatal);
         } finally {
             runState = TERMINATED;
+            // Callbacks offered while the state changed: either they are seen here, or their submitter sees
+            // TERMINATED and takes them back (submitExternally). None is dropped silently.
+            try {
+                runWhatIsAlreadyQueued();
+            } catch (Throwable late) {
+                LOG.log(System.Logger.Level.ERROR, thread.getName() + " failed running its last callbacks", late);
+            }
             timers.clear();
             try {
                 poller.close();
@@ -300,8 +328,8 @@ public final class EventLoop implements Executor, LoopBound {
         updateTime();
         runDueTimers();
         runReadyCallbacks();
+        publishDepths(); // before the poll, which may sleep: readers see the depths the loop sleeps with
         pollIo(pollTimeoutNanos());
-        publishDepths();
         stats.iterations.increment();
     }
 
@@ -349,6 +377,7 @@ public final class EventLoop implements Executor, LoopBound {
 
     private void runCallback(Runnable callback) {
         if (callback instanceof MountedTask task) {
+            mountedTask = task;
             MOUNTED_THREAD.setOpaque(this, task.mountedThread());
         }
         try {
@@ -358,6 +387,7 @@ public final class EventLoop implements Executor, LoopBound {
             LOG.log(System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
         } finally {
             if (mountedThread != null) {
+                mountedTask = null;
                 MOUNTED_THREAD.setOpaque(this, (Thread) null);
             }
         }
@@ -458,7 +488,7 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     public boolean isTerminated() {
-        return runState == TERMINATED && terminated.getCount() == 0;
+        return runState == TERMINATED && terminated.getCount() == 0 && !thread.isAlive();
     }
 
     /**
@@ -466,7 +496,10 @@ public final class EventLoop implements Executor, LoopBound {
      * @return whether it ended within the timeout
      */
     public boolean awaitTermination(Duration timeout) throws InterruptedException {
-        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        // The latch opens in the thread's last statement, a moment before the thread itself ends.
+        return terminated.await(timeout.toNanos(), TimeUnit.NANOSECONDS)
+                && thread.join(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     @Override

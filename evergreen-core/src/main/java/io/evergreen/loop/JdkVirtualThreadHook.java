@@ -11,7 +11,8 @@ import java.util.concurrent.Executor;
  * <p>
  * Checked against JDK 25 (25.0.3, Temurin). It calls the package-private static factory
  * {@code java.lang.ThreadBuilders.newVirtualThread(Executor scheduler, String name, int characteristics,
- * Runnable task)}, which the JDK keeps for its own tests of custom schedulers; it needs
+ * Runnable task)}, which the JDK keeps for its own tests of custom schedulers, and the package-private
+ * intrinsic {@code Thread.currentCarrierThread()}; both need
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED}. If a JDK renames or removes it, {@link #check()}
  * fails with a message saying so and {@link SchedulerMode#JDK} remains available.
  * <p>
@@ -30,16 +31,20 @@ public final class JdkVirtualThreadHook {
     private static final int CHARACTERISTICS = 0;
 
     private static final MethodHandle NEW_VIRTUAL_THREAD;
+    private static final MethodHandle CURRENT_CARRIER_THREAD;
     private static final RuntimeException UNAVAILABLE;
 
     static {
         MethodHandle factory = null;
+        MethodHandle carrier = null;
         RuntimeException failure = null;
         try {
             Class<?> builders = Class.forName("java.lang.ThreadBuilders");
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(builders, MethodHandles.lookup());
             factory = lookup.findStatic(builders, "newVirtualThread",
                     MethodType.methodType(Thread.class, Executor.class, String.class, int.class, Runnable.class));
+            carrier = MethodHandles.privateLookupIn(Thread.class, MethodHandles.lookup())
+                    .findStatic(Thread.class, "currentCarrierThread", MethodType.methodType(Thread.class));
         } catch (IllegalAccessException e) {
             failure = new IllegalStateException("Evergreen's LOOP scheduler needs the JVM option "
                     + "'--add-opens java.base/java.lang=ALL-UNNAMED' (or the jar manifest attribute "
@@ -53,6 +58,7 @@ public final class JdkVirtualThreadHook {
                     + "(SchedulerMode.JDK, property evergreen.scheduler=jdk).", e);
         }
         NEW_VIRTUAL_THREAD = factory;
+        CURRENT_CARRIER_THREAD = failure == null ? carrier : null;
         UNAVAILABLE = failure;
         if (failure == null) {
             startJdkPollersFromPlatformThread();
@@ -84,6 +90,21 @@ public final class JdkVirtualThreadHook {
         check();
         try {
             return (Thread) NEW_VIRTUAL_THREAD.invokeExact(scheduler, name, CHARACTERISTICS, task);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The platform thread the calling virtual thread is mounted on ({@code Thread.currentCarrierThread()}, a
+     * JIT intrinsic), or the calling thread itself when it is a platform thread. The loop uses it to find the
+     * fiber it has mounted without a thread-local per fiber. Only when {@link #isAvailable()}.
+     */
+    public static Thread currentCarrierThread() {
+        try {
+            return (Thread) CURRENT_CARRIER_THREAD.invokeExact();
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

@@ -13,4 +13,10 @@ public interface MountedTask extends Runnable {
      * The virtual thread this task mounts.
      */
     Thread mountedThread();
+
+    /**
+     * What the mounted thread is bound to (its fiber): what {@link EventLoop#currentBinding()} returns inside
+     * it, found through the carrier thread instead of a thread-local of the virtual thread.
+     */
+    LoopBound binding();
 }

@@ -45,7 +45,10 @@ public final class Event {
         }
         Waiter stack = (Waiter) WAITERS.getAndSet(this, null);
         for (Waiter w = stack; w != null; w = w.next) {
-            LockSupport.unpark(w.thread);
+            Thread waiter = w.thread;
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
+            }
         }
     }
 
@@ -74,16 +77,56 @@ public final class Event {
         do {
             waiter.next = waiters;
         } while (!WAITERS.compareAndSet(this, waiter.next, waiter));
-        while (!flag && generation == seen) {
-            if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
-                return false;
+        boolean woken = false;
+        try {
+            while (!flag && generation == seen) {
+                if (deadlineNanos != Long.MAX_VALUE && deadlineNanos - System.nanoTime() <= 0) {
+                    return false;
+                }
+                FiberParking.parkUntil(this, deadlineNanos);
+                if (!flag && generation == seen) {
+                    FiberParking.checkInterrupts();
+                }
             }
-            FiberParking.parkUntil(this, deadlineNanos);
-            if (!flag && generation == seen) {
-                FiberParking.checkInterrupts();
+            woken = true;
+            return true;
+        } finally {
+            if (!woken) {
+                // Timed out or cancelled: leave no node behind, or an Event polled with timeouts grows forever.
+                removeWaiter(waiter);
             }
         }
-        return true;
+    }
+
+    /** Nodes on the waiter list (for tests: gave-up waiters must not accumulate). */
+    int waiterNodes() {
+        int n = 0;
+        for (Waiter w = waiters; w != null; w = w.next) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Unlinks a waiter that gave up (the algorithm of FutureTask.removeWaiter). */
+    private void removeWaiter(Waiter node) {
+        node.thread = null;
+        retry:
+        while (true) {
+            for (Waiter pred = null, q = waiters, s; q != null; q = s) {
+                s = q.next;
+                if (q.thread != null) {
+                    pred = q;
+                } else if (pred != null) {
+                    pred.next = s;
+                    if (pred.thread == null) {
+                        continue retry;
+                    }
+                } else if (!WAITERS.compareAndSet(this, q, s)) {
+                    continue retry;
+                }
+            }
+            break;
+        }
     }
 
     @Override
@@ -92,8 +135,8 @@ public final class Event {
     }
 
     private static final class Waiter {
-        final Thread thread;
-        Waiter next;
+        volatile Thread thread;
+        volatile Waiter next;
 
         Waiter(Thread thread) {
             this.thread = thread;

@@ -169,8 +169,47 @@ public final class Result<T> {
             }
             return true;
         } finally {
-            // Left in the stack: completion unparks a thread that no longer waits, a harmless spurious wake-up.
-            node.thread = null;
+            if (outcome == null) {
+                // Timed out or cancelled: leave no node behind, or a Result polled with timeouts grows forever.
+                removeWaiter(node);
+            } else {
+                node.thread = null;
+            }
+        }
+    }
+
+    /** Nodes on the waiter list (for tests: gave-up waiters must not accumulate). */
+    int waiterNodes() {
+        int n = 0;
+        for (Node w = waiters; w != null && w != COMPLETED; w = w.next) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Unlinks a waiter that gave up (the algorithm of FutureTask.removeWaiter). */
+    private void removeWaiter(Node node) {
+        node.thread = null;
+        retry:
+        while (true) {
+            Node head = waiters;
+            if (head == COMPLETED) {
+                return;
+            }
+            for (Node pred = null, q = head, s; q != null; q = s) {
+                s = q.next;
+                if (q.thread != null || q.callback != null) {
+                    pred = q;
+                } else if (pred != null) {
+                    pred.next = s;
+                    if (pred.thread == null && pred.callback == null) {
+                        continue retry;
+                    }
+                } else if (!WAITERS.compareAndSet(this, q, s)) {
+                    continue retry;
+                }
+            }
+            return;
         }
     }
 
@@ -212,7 +251,7 @@ public final class Result<T> {
     private static final class Node {
         volatile Thread thread;
         final Consumer<? super Result<?>> callback;
-        Node next;
+        volatile Node next;
 
         @SuppressWarnings("unchecked")
         Node(Thread thread, Consumer<?> callback) {

@@ -1,0 +1,166 @@
+package io.evergreen.io;
+
+import io.evergreen.fiber.FiberParking;
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.IoReadiness;
+import io.evergreen.loop.NioSelectorPoller;
+
+import java.io.IOException;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Readiness of one non-blocking channel on its owning loop's selector, and the threads waiting for it.
+ * <p>
+ * A waiter registers itself, arms the interest it needs and parks; the loop's readiness dispatch disarms
+ * that interest and unparks the waiter. Interest is armed only while someone waits (the selector is
+ * level-triggered, so a standing interest would wake the loop on every poll). Arming happens on the loop
+ * thread: directly when the waiter is a fiber of that loop (no hand-off at all), else through
+ * {@link EventLoop#execute} — one hop to the loop and one back, the price of using a stream from a fiber of
+ * another loop or from a platform thread.
+ */
+final class ChannelWatcher implements IoReadiness {
+
+    private static final int READ_SIDE = SelectionKey.OP_READ | SelectionKey.OP_ACCEPT;
+    private static final int WRITE_SIDE = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
+
+    private final EventLoop loop;
+    private final SelectableChannel channel;
+    /** Loop thread only. */
+    private SelectionKey key;
+    /** Runs on the loop thread when the channel is writable (a stream's background write). */
+    private Runnable onWritable;
+    private volatile Thread readWaiter;
+    private volatile Thread writeWaiter;
+    private volatile boolean closed;
+
+    ChannelWatcher(EventLoop loop, SelectableChannel channel) {
+        if (!(loop.poller() instanceof NioSelectorPoller)) {
+            throw new IllegalStateException("Evergreen sockets need the loop's NIO selector poller; " + loop
+                    + " uses " + loop.poller().getClass().getName());
+        }
+        this.loop = loop;
+        this.channel = channel;
+    }
+
+    EventLoop loop() {
+        return loop;
+    }
+
+    void onWritable(Runnable callback) {
+        this.onWritable = callback;
+    }
+
+    /**
+     * Parks the caller until the channel may be ready for {@code ops}, the deadline passes or the watcher is
+     * closed. May return early; callers retry their operation and then check deadline and state.
+     * @throws IllegalStateException when another thread already waits on the same side
+     */
+    void await(int ops, long deadlineNanos) throws IOException {
+        boolean readSide = (ops & READ_SIDE) != 0;
+        Thread self = Thread.currentThread();
+        Thread previous = readSide ? readWaiter : writeWaiter;
+        if (previous != null && previous != self) {
+            throw new IllegalStateException(previous + " is already waiting to " + (readSide ? "read" : "write")
+                    + " on this channel; one " + (readSide ? "reader" : "writer") + " at a time");
+        }
+        if (readSide) {
+            readWaiter = self;
+        } else {
+            writeWaiter = self;
+        }
+        try {
+            arm(ops);
+            if (!closed) {
+                FiberParking.parkUntil(this, deadlineNanos);
+            }
+        } finally {
+            if (readSide) {
+                readWaiter = null;
+            } else {
+                writeWaiter = null;
+            }
+        }
+        FiberParking.checkInterrupts();
+    }
+
+    /** Asks the loop to watch for {@code ops}; safe from any thread. */
+    void arm(int ops) throws IOException {
+        if (loop.inLoop()) {
+            armOnLoop(ops);
+            return;
+        }
+        try {
+            loop.execute(() -> armOnLoop(ops));
+        } catch (RejectedExecutionException e) {
+            throw new IOException(loop + " has stopped: cannot wait for I/O on it", e);
+        }
+    }
+
+    private void armOnLoop(int ops) {
+        if (closed) {
+            return;
+        }
+        try {
+            if (key == null) {
+                key = ((NioSelectorPoller) loop.poller()).register(channel, ops, this);
+            } else {
+                key.interestOps(key.interestOps() | ops);
+            }
+        } catch (ClosedChannelException | CancelledKeyException e) {
+            wakeAll();
+        }
+    }
+
+    @Override
+    public void ready(int readyOps) {
+        try {
+            int disarm = 0;
+            if ((readyOps & READ_SIDE) != 0) {
+                disarm |= READ_SIDE;
+            }
+            if ((readyOps & WRITE_SIDE) != 0) {
+                disarm |= WRITE_SIDE;
+            }
+            key.interestOps(key.interestOps() & ~disarm);
+        } catch (CancelledKeyException e) {
+            wakeAll();
+            return;
+        }
+        if ((readyOps & READ_SIDE) != 0) {
+            unpark(readWaiter);
+        }
+        if ((readyOps & WRITE_SIDE) != 0) {
+            if (onWritable != null) {
+                onWritable.run();
+            }
+            unpark(writeWaiter);
+        }
+    }
+
+    /** Wakes every waiter: used when the channel is closed or fails. */
+    void wakeAll() {
+        unpark(readWaiter);
+        unpark(writeWaiter);
+    }
+
+    /** Marks the watcher closed and wakes its waiters; they find the channel closed. */
+    void close() {
+        closed = true;
+        wakeAll();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    private static void unpark(Thread waiter) {
+        if (waiter != null) {
+            LockSupport.unpark(waiter);
+        }
+    }
+}

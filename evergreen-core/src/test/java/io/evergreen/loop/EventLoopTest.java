@@ -1,0 +1,505 @@
+package io.evergreen.loop;
+
+import io.evergreen.fiber.Fiber;
+import io.evergreen.sync.Result;
+import io.evergreen.testing.LoopBlocker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.IntStream;
+
+import static io.evergreen.testing.Waiting.LIMIT;
+import static io.evergreen.testing.Waiting.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(60)
+class EventLoopTest {
+
+    // ---------------------------------------------------------------- ready callbacks
+
+    @Test
+    void callbacks_queued_from_another_thread_run_in_the_order_they_were_queued() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                int n = i;
+                if (i % 2 == 0) {
+                    loop.execute(() -> order.add(n));
+                } else {
+                    loop.callSoon(() -> order.add(n));
+                }
+            }
+            awaitQueuedCallbacks(loop);
+
+            assertThat(order).containsExactlyElementsOf(IntStream.range(0, 100).boxed().toList());
+        }
+    }
+
+    @Test
+    void callbacks_queued_on_the_loop_thread_run_in_the_order_they_were_queued() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            loop.execute(() -> {
+                for (int i = 0; i < 100; i++) {
+                    int n = i;
+                    if (i % 2 == 0) {
+                        loop.execute(() -> order.add(n));
+                    } else {
+                        loop.callSoon(() -> order.add(n));
+                    }
+                }
+            });
+            await().until(() -> order.size() == 100);
+
+            assertThat(order).containsExactlyElementsOf(IntStream.range(0, 100).boxed().toList());
+        }
+    }
+
+    @Test
+    void callbacks_queued_during_the_ready_phase_run_in_the_next_iteration() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Result<Long> queuerIteration = new Result<>();
+            Result<Long> queuedIteration = new Result<>();
+            loop.execute(() -> {
+                queuerIteration.complete(loop.stats().iterations());
+                loop.callSoon(() -> queuedIteration.complete(loop.stats().iterations()));
+            });
+
+            assertThat(queuedIteration.await(LIMIT)).isEqualTo(queuerIteration.await(LIMIT) + 1);
+        }
+    }
+
+    @Test
+    void a_callback_queued_during_the_ready_phase_runs_after_a_timer_that_came_due_meanwhile() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<String> order = new CopyOnWriteArrayList<>();
+            loop.execute(() -> {
+                loop.callSoon(() -> order.add("callback"));
+                loop.callAt(System.nanoTime(), () -> order.add("timer"));
+            });
+            await().until(() -> order.size() == 2);
+
+            assertThat(order).containsExactly("timer", "callback");
+        }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    @Test
+    void timers_run_in_deadline_order_whatever_the_scheduling_order() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<String> order = new CopyOnWriteArrayList<>();
+            long base = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+            loop.callAt(base + 3_000, () -> order.add("third"));
+            loop.callAt(base + 1_000, () -> order.add("first"));
+            loop.callLater(Duration.ofMillis(40), () -> order.add("fourth"));
+            loop.callAt(base + 2_000, () -> order.add("second"));
+            await().until(() -> order.size() == 4);
+
+            assertThat(order).containsExactly("first", "second", "third", "fourth");
+        }
+    }
+
+    @Test
+    void timers_with_the_same_deadline_run_in_the_order_they_were_scheduled() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(5);
+            for (int i = 0; i < 50; i++) {
+                int n = i;
+                loop.callAt(deadline, () -> order.add(n));
+            }
+            await().until(() -> order.size() == 50);
+
+            assertThat(order).containsExactlyElementsOf(IntStream.range(0, 50).boxed().toList());
+        }
+    }
+
+    @Test
+    void a_timer_never_fires_before_its_deadline() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            long scheduled = System.nanoTime();
+            Result<Long> firedAt = new Result<>();
+            loop.callLater(Duration.ofMillis(20), () -> firedAt.complete(System.nanoTime()));
+
+            assertThat(firedAt.await(LIMIT) - scheduled).isGreaterThanOrEqualTo(Duration.ofMillis(20).toNanos());
+        }
+    }
+
+    @Test
+    void a_timer_scheduled_from_another_thread_fires_on_a_sleeping_loop() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            await().until(() -> loop.stats().isPolling());
+            CountDownLatch fired = new CountDownLatch(1);
+
+            loop.callLater(Duration.ofMillis(1), fired::countDown);
+
+            assertThat(fired.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- handles
+
+    @Test
+    void a_handle_cancelled_on_the_loop_thread_prevents_its_callback_from_running() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            AtomicBoolean ran = new AtomicBoolean();
+            List<Boolean> cancelled = onLoop(loop, () -> {
+                Handle soon = loop.callSoon(() -> ran.set(true));
+                Handle later = loop.callLater(Duration.ZERO, () -> ran.set(true));
+                return List.of(soon.cancel(), later.cancel(), soon.isCancelled(), later.isCancelled());
+            });
+            awaitQueuedCallbacksAndTimers(loop);
+
+            assertThat(cancelled).containsOnly(true);
+            assertThat(ran).isFalse();
+        }
+    }
+
+    @Test
+    void a_handle_cancelled_from_another_thread_prevents_its_callback_from_running() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            AtomicBoolean ran = new AtomicBoolean();
+            Handle soon;
+            Handle later;
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                soon = loop.callSoon(() -> ran.set(true));
+                later = loop.callLater(Duration.ZERO, () -> ran.set(true));
+
+                assertThat(soon.cancel()).isTrue();
+                assertThat(later.cancel()).isTrue();
+            }
+            awaitQueuedCallbacksAndTimers(loop);
+
+            assertThat(ran).isFalse();
+            assertThat(soon.isCancelled()).isTrue();
+            assertThat(later.isCancelled()).isTrue();
+        }
+    }
+
+    @Test
+    void cancelling_a_handle_twice_returns_false_the_second_time() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                Handle soon = loop.callSoon(() -> { });
+
+                assertThat(soon.cancel()).isTrue();
+                assertThat(soon.cancel()).isFalse();
+                assertThat(soon.isCancelled()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void cancelling_a_handle_after_its_callback_ran_returns_false() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch ran = new CountDownLatch(2);
+            Handle soon = loop.callSoon(ran::countDown);
+            Handle later = loop.callLater(Duration.ZERO, ran::countDown);
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            assertThat(soon.cancel()).isFalse();
+            assertThat(later.cancel()).isFalse();
+            assertThat(soon.isCancelled()).isFalse();
+            assertThat(later.isCancelled()).isFalse();
+        }
+    }
+
+    // ---------------------------------------------------------------- waking up and failures
+
+    @Test
+    void execute_from_another_thread_wakes_a_loop_sleeping_without_timers() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            await().until(() -> loop.stats().isPolling() && loop.stats().timerQueueDepth() == 0);
+            CountDownLatch ran = new CountDownLatch(1);
+
+            loop.execute(ran::countDown);
+
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void a_callback_that_throws_does_not_stop_the_loop() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch later = new CountDownLatch(3);
+            loop.execute(() -> {
+                throw new IllegalStateException("expected by the test");
+            });
+            loop.callSoon(() -> {
+                throw new StackOverflowError("expected by the test");
+            });
+            loop.execute(later::countDown);
+            loop.callSoon(later::countDown);
+            loop.callLater(Duration.ZERO, later::countDown);
+
+            assertThat(later.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(loop.stats().callbackFailures()).isEqualTo(2);
+            assertThat(loop.thread().isAlive()).isTrue();
+        }
+    }
+
+    // ---------------------------------------------------------------- inLoop and current
+
+    @Test
+    void inLoop_is_true_on_the_loop_thread() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+
+            assertThat(onLoop(loop, loop::inLoop)).isTrue();
+        }
+    }
+
+    @Test
+    void inLoop_is_true_inside_a_fiber_of_the_loop_before_and_after_it_parks() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<Boolean> seen = Fiber.builder().loop(loop).start(() -> {
+                boolean before = loop.inLoop();
+                Fiber.sleep(Duration.ofMillis(1));
+                return List.of(before, loop.inLoop());
+            }).join();
+
+            assertThat(seen).containsExactly(true, true);
+        }
+    }
+
+    @Test
+    void inLoop_is_false_on_other_threads_other_loops_and_their_fibers() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2)) {
+            EventLoop loop = group.loop(0);
+            EventLoop other = group.loop(1);
+
+            assertThat(loop.inLoop()).isFalse();
+            assertThat(onLoop(other, loop::inLoop)).isFalse();
+            assertThat(Fiber.builder().loop(other).start(loop::inLoop).join()).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void current_is_the_loop_on_its_thread_and_inside_its_fibers(SchedulerMode mode) throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2, mode)) {
+            EventLoop loop = group.loop(1);
+
+            assertThat(onLoop(loop, EventLoop::current)).isSameAs(loop);
+            assertThat(Fiber.builder().loop(loop).start(EventLoop::current).join()).isSameAs(loop);
+        }
+    }
+
+    @Test
+    void current_is_null_outside_loops_and_fibers() throws Exception {
+        try (EventLoopGroup _ = EventLoopGroup.create(1)) {
+            Result<EventLoop> onPlatformThread = new Result<>();
+            Thread.ofPlatform().start(() -> onPlatformThread.complete(EventLoop.current()));
+
+            assertThat(EventLoop.current()).isNull();
+            assertThat(onPlatformThread.await(LIMIT)).isNull();
+        }
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    @Test
+    void stats_count_the_iterations_the_loop_completed() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            awaitQueuedCallbacks(loop);
+            long before = loop.stats().iterations();
+
+            // Waking the loop ends the iteration it slept in; the callback runs in the next one.
+            awaitQueuedCallbacks(loop);
+
+            await().untilAsserted(() -> assertThat(loop.stats().iterations()).isGreaterThan(before));
+        }
+    }
+
+    @Test
+    void stats_count_callbacks_run() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch ran = new CountDownLatch(10);
+            for (int i = 0; i < 10; i++) {
+                loop.execute(ran::countDown);
+            }
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            await().untilAsserted(() -> assertThat(loop.stats().callbacksRun()).isEqualTo(10));
+        }
+    }
+
+    @Test
+    void stats_count_timers_fired_but_not_timers_cancelled() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch fired = new CountDownLatch(3);
+            Handle cancelled = loop.callLater(Duration.ofMillis(2), () -> { });
+            cancelled.cancel();
+            for (int i = 0; i < 3; i++) {
+                loop.callLater(Duration.ofMillis(i), fired::countDown);
+            }
+            assertThat(fired.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            await().untilAsserted(() -> assertThat(loop.stats().timersFired()).isEqualTo(3));
+        }
+    }
+
+    @Test
+    void stats_count_external_submissions_but_not_callbacks_queued_on_the_loop_thread() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch ran = new CountDownLatch(3);
+            loop.execute(() -> {
+                ran.countDown();
+                loop.execute(ran::countDown);
+                loop.callSoon(ran::countDown);
+            });
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+            assertThat(loop.stats().externalSubmissions()).isEqualTo(1);
+            await().untilAsserted(() -> assertThat(loop.stats().callbacksRun()).isEqualTo(3));
+        }
+    }
+
+    @Test
+    void queue_depths_show_waiting_work_and_return_to_zero_once_it_ran() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            LoopStats stats = loop.stats();
+            CountDownLatch release = new CountDownLatch(1);
+            Handle farTimer = loop.callLater(Duration.ofHours(1), () -> { });
+            // One iteration queues five callbacks; the first of them then holds the loop.
+            loop.execute(() -> {
+                loop.callSoon(() -> awaitQuietly(release));
+                for (int i = 0; i < 4; i++) {
+                    loop.callSoon(() -> { });
+                }
+            });
+            await().untilAsserted(() -> {
+                assertThat(stats.readyQueueDepth()).isEqualTo(5);
+                assertThat(stats.timerQueueDepth()).isEqualTo(1);
+            });
+            for (int i = 0; i < 3; i++) {
+                loop.execute(() -> { });
+            }
+            assertThat(stats.externalQueueDepth()).isEqualTo(3);
+
+            release.countDown();
+            onLoop(loop, farTimer::cancel);
+
+            await().untilAsserted(() -> {
+                assertThat(stats.readyQueueDepth()).isZero();
+                assertThat(stats.externalQueueDepth()).isZero();
+                assertThat(stats.timerQueueDepth()).isZero();
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- stopping
+
+    @Test
+    void stop_ends_the_loop_thread() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+
+            loop.stop();
+
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
+            assertThat(loop.isTerminated()).isTrue();
+            assertThat(loop.thread().isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void stop_runs_the_callbacks_already_queued_before_the_thread_ends() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            List<Integer> ran = new CopyOnWriteArrayList<>();
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                for (int i = 0; i < 3; i++) {
+                    int n = i;
+                    loop.execute(() -> ran.add(n));
+                }
+                loop.stop();
+            }
+
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
+            assertThat(ran).containsExactly(0, 1, 2);
+        }
+    }
+
+    @Test
+    void callbacks_from_another_thread_are_rejected_after_the_loop_terminated() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            loop.stop();
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
+
+            assertThatThrownBy(() -> loop.execute(() -> { })).isInstanceOf(RejectedExecutionException.class);
+            assertThatThrownBy(() -> loop.callSoon(() -> { })).isInstanceOf(RejectedExecutionException.class);
+            assertThatThrownBy(() -> loop.callLater(Duration.ZERO, () -> { }))
+                    .isInstanceOf(RejectedExecutionException.class);
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Runs the task on the loop thread and returns what it returned. */
+    private static <T> T onLoop(EventLoop loop, Callable<T> task) {
+        Result<T> result = new Result<>();
+        loop.execute(() -> {
+            try {
+                result.complete(task.call());
+            } catch (Throwable e) {
+                result.fail(e);
+            }
+        });
+        return result.await(LIMIT);
+    }
+
+    /** Returns once every callback queued on the loop before this call has run. */
+    private static void awaitQueuedCallbacks(EventLoop loop) {
+        onLoop(loop, () -> null);
+    }
+
+    /** Returns once the callbacks and the timers due by now, queued before this call, have run. */
+    private static void awaitQueuedCallbacksAndTimers(EventLoop loop) {
+        Result<Void> timerRan = new Result<>();
+        loop.callLater(Duration.ZERO, () -> timerRan.complete(null));
+        awaitQueuedCallbacks(loop);
+        timerRan.await(LIMIT);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

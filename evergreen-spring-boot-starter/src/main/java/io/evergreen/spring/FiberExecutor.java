@@ -1,0 +1,89 @@
+package io.evergreen.spring;
+
+import io.evergreen.fiber.Fiber;
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.EventLoopGroup;
+
+import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.springframework.core.task.AsyncTaskExecutor;
+import org.springframework.core.task.TaskDecorator;
+import org.springframework.core.task.TaskRejectedException;
+
+/**
+ * An {@link AsyncTaskExecutor} that runs each task on a new fiber of an {@link EventLoopGroup}: a task
+ * submitted from a fiber of the group stays on that fiber's loop, any other goes to the group's next loop.
+ * <p>
+ * The Spring starter hands it to the embedded web server, so that every request runs on a fiber, and
+ * behind {@code applicationTaskExecutor} for {@code @Async} and MVC async. A fiber is cheap: there is no
+ * pool, no queue and no limit here (bound concurrency with {@code evergreen.web.max-in-flight} or a
+ * semaphore). Tasks are rejected with {@link TaskRejectedException} once the group is closing.
+ */
+public final class FiberExecutor implements AsyncTaskExecutor {
+
+    private final EventLoopGroup group;
+    private final String fiberNamePrefix;
+    private final AtomicLong fibersStarted = new AtomicLong();
+    private volatile TaskDecorator taskDecorator;
+
+    /** An executor whose fibers keep the default names ({@code fiber-<id>}). */
+    public FiberExecutor(EventLoopGroup group) {
+        this(group, null);
+    }
+
+    /**
+     * An executor whose fibers are named {@code fiberNamePrefix} followed by a sequence number (the name
+     * shows in fiber dumps and thread dumps), or keep the default names when the prefix is null.
+     */
+    public FiberExecutor(EventLoopGroup group, String fiberNamePrefix) {
+        this.group = Objects.requireNonNull(group, "group");
+        this.fiberNamePrefix = fiberNamePrefix;
+    }
+
+    /**
+     * A decorator applied to every task on the submitting thread, the way Spring's own executors apply
+     * one: for instance {@code ContextPropagatingTaskDecorator}.
+     */
+    public void setTaskDecorator(TaskDecorator taskDecorator) {
+        this.taskDecorator = taskDecorator;
+    }
+
+    public EventLoopGroup getGroup() {
+        return group;
+    }
+
+    /** Fibers this executor has started. */
+    public long getFibersStarted() {
+        return fibersStarted.get();
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        TaskDecorator decorator = taskDecorator;
+        Runnable body = decorator != null ? decorator.decorate(task) : task;
+        Fiber.Builder builder = Fiber.builder().loop(loopForNewFiber());
+        long sequence = fibersStarted.incrementAndGet();
+        if (fiberNamePrefix != null) {
+            builder.name(fiberNamePrefix + sequence);
+        }
+        try {
+            builder.start(body);
+        } catch (RejectedExecutionException ex) {
+            fibersStarted.decrementAndGet();
+            throw new TaskRejectedException("Fiber executor on " + group + " did not accept task: " + task, ex);
+        }
+    }
+
+    private EventLoop loopForNewFiber() {
+        EventLoop current = group.current();
+        return current != null ? current : group.next();
+    }
+
+    @Override
+    public String toString() {
+        return "FiberExecutor[" + group + "]";
+    }
+}

@@ -1,0 +1,182 @@
+package io.evergreen.spring.autoconfigure;
+
+import io.evergreen.loop.SchedulerMode;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * Configuration properties for Evergreen ({@code evergreen.*}). Validates itself: values out of range fail
+ * start-up with a report from {@link EvergreenPropertiesFailureAnalyzer}.
+ */
+@ConfigurationProperties("evergreen")
+public class EvergreenProperties implements Validator {
+
+    /**
+     * Whether to enable Evergreen: event loops in the application context, requests and tasks on fibers, the
+     * fiber scope.
+     */
+    private boolean enabled = true;
+
+    /**
+     * Number of event loops, each on its own platform thread. At least 1. When not set, one per available
+     * processor.
+     */
+    private Integer loops;
+
+    /**
+     * Who schedules the fibers. 'loop': each fiber is scheduled by its event loop, one at a time per loop,
+     * and never leaves it; needs the JVM option --add-opens java.base/java.lang=ALL-UNNAMED. 'jdk': fibers are
+     * virtual threads on the JDK's default scheduler; needs no JVM option, gives up loop affinity.
+     */
+    private SchedulerMode scheduler = SchedulerMode.LOOP;
+
+    /**
+     * How long to let fibers finish when the application shuts down, after the web server has drained its
+     * requests, before the fibers still alive are cancelled.
+     */
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+
+    private final Web web = new Web();
+
+    private final Async async = new Async();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
+
+    public Integer getLoops() {
+        return loops;
+    }
+
+    public void setLoops(Integer loops) {
+        this.loops = loops;
+    }
+
+    public SchedulerMode getScheduler() {
+        return scheduler;
+    }
+
+    public void setScheduler(SchedulerMode scheduler) {
+        this.scheduler = scheduler;
+    }
+
+    public Duration getShutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public Web getWeb() {
+        return web;
+    }
+
+    public Async getAsync() {
+        return async;
+    }
+
+    /** The number of loops to create: the configured one, else one per available processor. */
+    public int determineLoops() {
+        return loops != null ? loops : Runtime.getRuntime().availableProcessors();
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return EvergreenProperties.class.isAssignableFrom(type);
+    }
+
+    @Override
+    public void validate(Object target, Errors errors) {
+        EvergreenProperties properties = (EvergreenProperties) target;
+        if (properties.getLoops() != null && properties.getLoops() < 1) {
+            errors.rejectValue("loops", "evergreen.loops.min", "must be at least 1");
+        }
+        if (properties.getScheduler() == null) {
+            errors.rejectValue("scheduler", "evergreen.scheduler.required", "must be 'loop' or 'jdk'");
+        }
+        rejectIfNegative(errors, "shutdownTimeout", properties.getShutdownTimeout());
+        Integer maxInFlight = properties.getWeb().getMaxInFlight();
+        if (maxInFlight != null && maxInFlight < 1) {
+            errors.rejectValue("web.maxInFlight", "evergreen.web.max-in-flight.min", "must be at least 1");
+        }
+        rejectIfNegative(errors, "web.retryAfter", properties.getWeb().getRetryAfter());
+    }
+
+    private static void rejectIfNegative(Errors errors, String field, Duration value) {
+        if (value == null) {
+            errors.rejectValue(field, "evergreen.duration.required", "must be set");
+        } else if (value.isNegative()) {
+            errors.rejectValue(field, "evergreen.duration.negative", "must not be negative");
+        }
+    }
+
+    public static class Web {
+
+        /**
+         * Whether the embedded web server (Tomcat, or Jetty) runs every request on a fiber.
+         */
+        private boolean enabled = true;
+
+        /**
+         * Maximum number of requests in flight at once. Above it, requests are answered at once with 503 Service
+         * Unavailable and a Retry-After header. When not set, there is no limit.
+         */
+        private Integer maxInFlight;
+
+        /**
+         * How long clients answered 503 are asked to wait before they retry (the Retry-After header, in whole
+         * seconds, rounded up).
+         */
+        private Duration retryAfter = Duration.ofSeconds(1);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public Integer getMaxInFlight() {
+            return maxInFlight;
+        }
+
+        public void setMaxInFlight(Integer maxInFlight) {
+            this.maxInFlight = maxInFlight;
+        }
+
+        public Duration getRetryAfter() {
+            return retryAfter;
+        }
+
+        public void setRetryAfter(Duration retryAfter) {
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    public static class Async {
+
+        /**
+         * Whether @Async methods and Spring MVC async requests (Callable, DeferredResult) run on fibers, through
+         * the applicationTaskExecutor bean.
+         */
+        private boolean enabled = true;
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.evergreen.spring.autoconfigure;
+
+import io.evergreen.loop.SchedulerMode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.context.properties.bind.validation.ValidationErrors;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.origin.Origin;
+import org.springframework.core.Ordered;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
+
+/**
+ * Reports invalid {@code evergreen.*} properties: values out of range ({@code evergreen.loops=0}, a negative
+ * duration), an unknown {@code evergreen.scheduler}, values that cannot be converted. Ordered before Spring
+ * Boot's generic binding analyzers, so that the report says what each Evergreen property means.
+ */
+final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<BindException> implements Ordered {
+
+    private static final ConfigurationPropertyName EVERGREEN = ConfigurationPropertyName.of("evergreen");
+
+    private static final ConfigurationPropertyName SCHEDULER = ConfigurationPropertyName.of("evergreen.scheduler");
+
+    @Override
+    protected FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
+        ConfigurationPropertyName name = cause.getName();
+        if (name == null || !(EVERGREEN.equals(name) || EVERGREEN.isAncestorOf(name))) {
+            return null;
+        }
+        if (cause.getCause() instanceof BindValidationException validation) {
+            return analyzeValidation(validation.getValidationErrors(), cause);
+        }
+        if (SCHEDULER.equals(name)) {
+            return analyzeUnknownScheduler(cause);
+        }
+        return analyzeUnconvertible(cause);
+    }
+
+    private FailureAnalysis analyzeValidation(ValidationErrors errors, BindException cause) {
+        StringBuilder description = new StringBuilder("Invalid Evergreen configuration:\n");
+        List<String> actions = new ArrayList<>();
+        for (ObjectError error : errors) {
+            if (error instanceof FieldError field) {
+                String property = errors.getName() + "." + kebabCase(field.getField());
+                description.append("\n    ")
+                    .append(property)
+                    .append(" = ")
+                    .append(field.getRejectedValue())
+                    .append(": ")
+                    .append(field.getDefaultMessage())
+                    .append(origin(errors, property));
+                actions.add(actionFor(property));
+            } else {
+                description.append("\n    ").append(error.getDefaultMessage());
+            }
+        }
+        return new FailureAnalysis(description.toString(), String.join("\n", actions), cause);
+    }
+
+    private static String origin(ValidationErrors errors, String property) {
+        ConfigurationPropertyName name = ConfigurationPropertyName.of(property);
+        return errors.getBoundProperties()
+            .stream()
+            .filter(bound -> bound.getName().equals(name))
+            .map(ConfigurationProperty::getOrigin)
+            .filter(origin -> origin != null)
+            .findFirst()
+            .map(origin -> " (from " + origin + ")")
+            .orElse("");
+    }
+
+    private static String actionFor(String property) {
+        return switch (property) {
+            case "evergreen.loops" -> "Set evergreen.loops to 1 or more, or remove it to get one event loop per "
+                    + "available processor (" + Runtime.getRuntime().availableProcessors() + " here).";
+            case "evergreen.scheduler" -> "Set evergreen.scheduler to 'loop' or 'jdk'.";
+            case "evergreen.shutdown-timeout" -> "Set evergreen.shutdown-timeout to a duration of 0s or more, "
+                    + "such as 30s (the default).";
+            case "evergreen.web.max-in-flight" -> "Set evergreen.web.max-in-flight to 1 or more, or remove it "
+                    + "for no limit.";
+            case "evergreen.web.retry-after" -> "Set evergreen.web.retry-after to a duration of 0s or more, such "
+                    + "as 1s (the default).";
+            default -> "Correct " + property + ".";
+        };
+    }
+
+    private FailureAnalysis analyzeUnknownScheduler(BindException cause) {
+        ConfigurationProperty property = cause.getProperty();
+        Object value = property != null ? property.getValue() : null;
+        String description = "evergreen.scheduler is '" + value + "', which is not one of Evergreen's scheduler modes"
+                + originOf(property) + ".";
+        StringBuilder action = new StringBuilder("Set evergreen.scheduler to one of:\n");
+        for (SchedulerMode mode : SchedulerMode.values()) {
+            action.append("\n    ").append(mode.name().toLowerCase(Locale.ROOT)).append("  ").append(explain(mode));
+        }
+        return new FailureAnalysis(description, action.toString(), cause);
+    }
+
+    private static String explain(SchedulerMode mode) {
+        return switch (mode) {
+            case LOOP -> "each fiber is scheduled by its event loop (the default; needs the JVM option "
+                    + LoopSchedulerUnavailableFailureAnalyzer.FLAG + ")";
+            case JDK -> "fibers are virtual threads on the JDK's default scheduler (needs no JVM option, gives up "
+                    + "loop affinity)";
+        };
+    }
+
+    private FailureAnalysis analyzeUnconvertible(BindException cause) {
+        ConfigurationProperty property = cause.getProperty();
+        Object value = property != null ? property.getValue() : null;
+        Throwable reason = cause.getCause() != null ? mostSpecific(cause.getCause()) : cause;
+        String description = "Failed to bind " + cause.getName() + " = '" + value + "'" + originOf(property)
+                + ": " + reason.getMessage();
+        return new FailureAnalysis(description, "Correct the value of " + cause.getName()
+                + " in the application's configuration (its description in the IDE says what it takes).", cause);
+    }
+
+    private static Throwable mostSpecific(Throwable throwable) {
+        Throwable current = throwable;
+        while (current.getCause() != null && current.getCause() != current) {
+            current = current.getCause();
+        }
+        return current;
+    }
+
+    private static String originOf(ConfigurationProperty property) {
+        Origin origin = property != null ? property.getOrigin() : null;
+        return origin != null ? " (from " + origin + ")" : "";
+    }
+
+    /** {@code web.maxInFlight} → {@code web.max-in-flight}: field paths to property names. */
+    static String kebabCase(String fieldPath) {
+        return fieldPath.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public int getOrder() {
+        return 0;
+    }
+}

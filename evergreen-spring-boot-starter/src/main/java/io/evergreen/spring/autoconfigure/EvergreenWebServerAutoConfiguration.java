@@ -1,0 +1,83 @@
+package io.evergreen.spring.autoconfigure;
+
+import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.MaxInFlightFilter;
+
+import jakarta.servlet.Filter;
+
+import org.eclipse.jetty.server.Server;
+import org.apache.catalina.startup.Tomcat;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingFilterBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.jetty.ConfigurableJettyWebServerFactory;
+import org.springframework.boot.jetty.autoconfigure.JettyServerProperties;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Auto-configuration that runs every request of the embedded web server on a fiber: Tomcat's protocol handler
+ * executor, or Jetty's virtual-threads executor, becomes the {@link FiberExecutor}. The customizers are ordered
+ * after Spring Boot's virtual-thread ones, so Evergreen wins when {@code spring.threads.virtual.enabled=true} is
+ * set as well. Adds the {@link MaxInFlightFilter} when {@code evergreen.web.max-in-flight} is set.
+ */
+@AutoConfiguration(after = EvergreenAutoConfiguration.class,
+        beforeName = { "org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration",
+                "org.springframework.boot.jetty.autoconfigure.servlet.JettyServletWebServerAutoConfiguration" })
+@ConditionalOnEvergreenEnabled
+@ConditionalOnBooleanProperty(name = "evergreen.web.enabled", matchIfMissing = true)
+@ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+@EnableConfigurationProperties(EvergreenProperties.class)
+public final class EvergreenWebServerAutoConfiguration {
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ Tomcat.class, ConfigurableTomcatWebServerFactory.class })
+    static final class TomcatConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        EvergreenTomcatWebServerFactoryCustomizer evergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor) {
+            return new EvergreenTomcatWebServerFactoryCustomizer(fiberExecutor);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ Server.class, ConfigurableJettyWebServerFactory.class })
+    static final class JettyConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        EvergreenJettyWebServerFactoryCustomizer evergreenJettyWebServerFactoryCustomizer(FiberExecutor fiberExecutor,
+                ObjectProvider<JettyServerProperties> jettyProperties) {
+            JettyServerProperties properties = jettyProperties.getIfAvailable();
+            return new EvergreenJettyWebServerFactoryCustomizer(fiberExecutor,
+                    properties != null ? properties.getThreads() : null);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({ Filter.class, OncePerRequestFilter.class })
+    @ConditionalOnProperty("evergreen.web.max-in-flight")
+    static final class MaxInFlightConfiguration {
+
+        @Bean
+        @ConditionalOnMissingFilterBean(MaxInFlightFilter.class)
+        FilterRegistrationBean<MaxInFlightFilter> evergreenMaxInFlightFilter(EvergreenProperties properties) {
+            EvergreenProperties.Web web = properties.getWeb();
+            FilterRegistrationBean<MaxInFlightFilter> registration = new FilterRegistrationBean<>(
+                    new MaxInFlightFilter(web.getMaxInFlight(), web.getRetryAfter()));
+            registration.setOrder(MaxInFlightFilter.ORDER);
+            return registration;
+        }
+    }
+}
