@@ -32,6 +32,13 @@ final class ChannelWatcher implements IoReadiness {
     private final SelectableChannel channel;
     /** Loop thread only. */
     private SelectionKey key;
+    /** The interest registered on {@link #key}; loop thread only. Changing it costs a lock and an epoll_ctl. */
+    private int armedOps;
+    /**
+     * False once a reader found the socket drained, true again when the selector reports it readable: a
+     * reader that knows the socket is drained waits first instead of trying a read that would find nothing.
+     */
+    private volatile boolean readReady = true;
     /** Runs on the loop thread when the channel is writable (a stream's background write). */
     private Runnable onWritable;
     private volatile Thread readWaiter;
@@ -108,31 +115,57 @@ final class ChannelWatcher implements IoReadiness {
         try {
             if (key == null) {
                 key = ((NioSelectorPoller) loop.poller()).register(channel, ops, this);
-            } else {
-                key.interestOps(key.interestOps() | ops);
+                armedOps = ops;
+            } else if ((armedOps & ops) != ops) {
+                armedOps |= ops;
+                key.interestOps(armedOps);
             }
         } catch (ClosedChannelException | CancelledKeyException e) {
             wakeAll();
         }
     }
 
+    /** The socket may have bytes to read (or the reader has not found it drained yet). */
+    boolean readMayBeReady() {
+        return readReady;
+    }
+
+    /** A read found nothing, or less than it asked for: the socket is drained until the selector says otherwise. */
+    void readDrained() {
+        readReady = false;
+    }
+
+    /**
+     * Read interest stays armed while a reader waits: a reader that comes back to wait at once (the usual
+     * request/response loop) then costs no interest change. It is disarmed when the socket is ready and nobody
+     * waits, so that a level-triggered selector does not report it on every poll. A fiber of this loop that
+     * was woken reads before the loop polls again; a reader on another thread may be reported readable again
+     * until it wakes and reads: a few spare dispatches, the price of using a stream off its loop.
+     */
     @Override
     public void ready(int readyOps) {
+        Thread reader = readWaiter;
         try {
             int disarm = 0;
             if ((readyOps & READ_SIDE) != 0) {
-                disarm |= READ_SIDE;
+                readReady = true;
+                if (reader == null) {
+                    disarm |= READ_SIDE;
+                }
             }
             if ((readyOps & WRITE_SIDE) != 0) {
                 disarm |= WRITE_SIDE;
             }
-            key.interestOps(key.interestOps() & ~disarm);
+            if ((armedOps & disarm) != 0) {
+                armedOps &= ~disarm;
+                key.interestOps(armedOps);
+            }
         } catch (CancelledKeyException e) {
             wakeAll();
             return;
         }
         if ((readyOps & READ_SIDE) != 0) {
-            unpark(readWaiter);
+            unpark(reader);
         }
         if ((readyOps & WRITE_SIDE) != 0) {
             if (onWritable != null) {

@@ -218,6 +218,9 @@ public final class TcpStream implements AutoCloseable {
             return 0;
         }
         long deadline = deadline(readTimeout);
+        if (!watcher.readMayBeReady()) {
+            awaitReadable(deadline, "read"); // the last read drained the socket: a read now would find nothing
+        }
         while (true) {
             int n;
             try {
@@ -226,8 +229,12 @@ public final class TcpStream implements AutoCloseable {
                 throw failed(e, "read");
             }
             if (n != 0) {
+                if (n > 0 && dst.hasRemaining()) {
+                    watcher.readDrained(); // a short read took all the kernel had
+                }
                 return n;
             }
+            watcher.readDrained();
             awaitReadable(deadline, "read");
         }
     }
@@ -321,6 +328,7 @@ public final class TcpStream implements AutoCloseable {
             if (n < 0) {
                 return false;
             }
+            watcher.readDrained();
             awaitReadable(deadline, operation);
         }
     }
