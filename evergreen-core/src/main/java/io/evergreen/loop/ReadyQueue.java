@@ -9,12 +9,18 @@ import java.util.ArrayDeque;
  * it runs right after the waker parks, while its data is hot in cache, instead of queueing behind every
  * other ready fiber. That is what stops a fiber woken from a monitor or lock from losing its turn again
  * and again at the back of a saturated queue (a convoy). A fiber displaced from the slot goes to the
- * back of the FIFO, and the slot is bypassed after {@link #MAX_LIFO_RUNS_IN_A_ROW} runs in a row so that
- * two fibers waking each other cannot starve the rest. Loop thread only.
+ * back of the FIFO, and the slot is bypassed after {@link #MAX_LIFO_RUNS_IN_A_ROW} runs in a row (while other
+ * callbacks wait; {@link #MAX_LIFO_RUNS_WHEN_ALONE} when none does) so that two fibers waking each other cannot
+ * starve the rest, nor the loop's timers and I/O. Loop thread only.
  */
 final class ReadyQueue {
 
     static final int MAX_LIFO_RUNS_IN_A_ROW = 3;
+    /**
+     * While no other callback waits, the slot may chain longer (two fibers handing work back and forth), but
+     * not forever: the loop must still get to its timers and its I/O poll.
+     */
+    static final int MAX_LIFO_RUNS_WHEN_ALONE = 64;
 
     private final ArrayDeque<Runnable> fifo = new ArrayDeque<>(256);
     private Runnable lifoSlot;
@@ -52,7 +58,8 @@ final class ReadyQueue {
             return null;
         }
         lifoSlot = null;
-        if (lifoRunsInRow++ < MAX_LIFO_RUNS_IN_A_ROW) {
+        int limit = fifo.isEmpty() ? MAX_LIFO_RUNS_WHEN_ALONE : MAX_LIFO_RUNS_IN_A_ROW;
+        if (lifoRunsInRow++ < limit) {
             return next;
         }
         lifoRunsInRow = 0;
