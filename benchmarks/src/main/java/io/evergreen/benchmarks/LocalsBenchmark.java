@@ -42,43 +42,51 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object callBaselineInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        Object result = s.inFiber(() -> {
             for (int i = 0; i < GETS; i++) {
                 bh.consume(constant());
             }
             return null;
         });
+        WorkerCpu.done(GETS);
+        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object fiberLocalInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        Object result = s.inFiber(() -> {
             FIBER_LOCAL.set(VALUE);
             for (int i = 0; i < GETS; i++) {
                 bh.consume(fiberLocal());
             }
             return null;
         });
+        WorkerCpu.done(GETS);
+        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object threadLocalInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        Object result = s.inFiber(() -> {
             THREAD_LOCAL.set(VALUE);
             readThreadLocal(bh);
             return null;
         });
+        WorkerCpu.done(GETS);
+        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object scopedValueInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        Object result = s.inFiber(() -> {
             ScopedValue.where(SCOPED_VALUE, VALUE).run(() -> readScopedValue(bh));
             return null;
         });
+        WorkerCpu.done(GETS);
+        return result;
     }
 
     @Benchmark

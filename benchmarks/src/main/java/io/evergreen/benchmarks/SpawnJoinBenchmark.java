@@ -31,13 +31,15 @@ public class SpawnJoinBenchmark {
     @Benchmark
     @OperationsPerInvocation(SPAWNS)
     public long fiberSpawnJoin(OneLoop s) {
-        return s.inFiber(() -> {
+        long total = s.inFiber(() -> {
             long sum = 0;
             for (int i = 0; i < SPAWNS; i++) {
                 sum += Fiber.spawn(() -> ANSWER).join();
             }
             return sum;
         });
+        WorkerCpu.done(SPAWNS);
+        return total;
     }
 
     /** Reference, not a bar: start+join of a virtual thread from a virtual thread on the default scheduler. */
