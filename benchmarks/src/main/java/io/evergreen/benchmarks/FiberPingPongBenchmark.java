@@ -54,7 +54,7 @@ public class FiberPingPongBenchmark {
     @Benchmark
     @OperationsPerInvocation(ROUND_TRIPS)
     public Object fiberSwitchTo(OneLoop s) {
-        Object last = s.inFiber(() -> {
+        return s.inFiber(ROUND_TRIPS, () -> {
             Fiber<Object> child = Fiber.builder().name("child").unstarted(() -> {
                 Fiber<?> parent = Fiber.current().parent();
                 Object value = null;
@@ -69,8 +69,6 @@ public class FiberPingPongBenchmark {
             }
             return value;
         });
-        WorkerCpu.done(ROUND_TRIPS);
-        return last;
     }
 
     /** The same park/unpark ping-pong between two virtual threads on the JDK's default scheduler. */

@@ -42,51 +42,43 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object callBaselineInFiber(OneLoop s, Blackhole bh) {
-        Object result = s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             for (int i = 0; i < GETS; i++) {
                 bh.consume(constant());
             }
             return null;
         });
-        WorkerCpu.done(GETS);
-        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object fiberLocalInFiber(OneLoop s, Blackhole bh) {
-        Object result = s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             FIBER_LOCAL.set(VALUE);
             for (int i = 0; i < GETS; i++) {
                 bh.consume(fiberLocal());
             }
             return null;
         });
-        WorkerCpu.done(GETS);
-        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object threadLocalInFiber(OneLoop s, Blackhole bh) {
-        Object result = s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             THREAD_LOCAL.set(VALUE);
             readThreadLocal(bh);
             return null;
         });
-        WorkerCpu.done(GETS);
-        return result;
     }
 
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object scopedValueInFiber(OneLoop s, Blackhole bh) {
-        Object result = s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             ScopedValue.where(SCOPED_VALUE, VALUE).run(() -> readScopedValue(bh));
             return null;
         });
-        WorkerCpu.done(GETS);
-        return result;
     }
 
     @Benchmark

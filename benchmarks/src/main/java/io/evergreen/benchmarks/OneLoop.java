@@ -46,8 +46,13 @@ public class OneLoop {
         group.close(Duration.ofSeconds(5));
     }
 
-    /** Runs {@code body} in a new fiber on the loop and waits for its result. */
-    <T> T inFiber(Callable<T> body) {
-        return Fiber.builder().loop(loop).start(body).join();
+    /**
+     * Runs {@code body}, which does {@code operations} operations, in a new fiber on the loop, waits for its
+     * result and counts the operations for {@link WorkerCpuProfiler}.
+     */
+    <T> T inFiber(int operations, Callable<T> body) {
+        T result = Fiber.builder().loop(loop).start(body).join();
+        WorkerCpu.done(operations);
+        return result;
     }
 }

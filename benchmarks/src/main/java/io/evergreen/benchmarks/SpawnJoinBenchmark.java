@@ -31,15 +31,13 @@ public class SpawnJoinBenchmark {
     @Benchmark
     @OperationsPerInvocation(SPAWNS)
     public long fiberSpawnJoin(OneLoop s) {
-        long total = s.inFiber(() -> {
+        return s.inFiber(SPAWNS, () -> {
             long sum = 0;
             for (int i = 0; i < SPAWNS; i++) {
                 sum += Fiber.spawn(() -> ANSWER).join();
             }
             return sum;
         });
-        WorkerCpu.done(SPAWNS);
-        return total;
     }
 
     /** Reference, not a bar: start+join of a virtual thread from a virtual thread on the default scheduler. */
