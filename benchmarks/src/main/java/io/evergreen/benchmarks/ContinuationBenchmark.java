@@ -12,6 +12,7 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.concurrent.TimeUnit;
@@ -40,11 +41,17 @@ public class ContinuationBenchmark {
 
         @Setup
         public void create() {
+            WorkerCpu.watch(Thread.currentThread());
             continuation = new Continuation(SCOPE, () -> {
                 while (true) {
                     Continuation.yield(SCOPE);
                 }
             });
+        }
+
+        @TearDown
+        public void stop() {
+            WorkerCpu.stopWatching();
         }
     }
 
@@ -54,7 +61,10 @@ public class ContinuationBenchmark {
         y.continuation.run();
     }
 
-    /** The same, batched like the fiber benchmarks (a loop of {@value #PAIRS} pairs per invocation). */
+    /**
+     * The same, batched like the fiber benchmarks (a loop of {@value #PAIRS} pairs per invocation); also
+     * reports the benchmark thread's CPU time per pair to {@link WorkerCpuProfiler}.
+     */
     @Benchmark
     @OperationsPerInvocation(PAIRS)
     public void runYieldPairBatched(Yielder y) {
@@ -62,5 +72,6 @@ public class ContinuationBenchmark {
         for (int i = 0; i < PAIRS; i++) {
             c.run();
         }
+        WorkerCpu.done(PAIRS);
     }
 }

@@ -44,6 +44,7 @@ public class FiberPingPongBenchmark {
         ping.start();
         ping.join();
         pong.join();
+        WorkerCpu.done(ROUND_TRIPS);
     }
 
     /**
@@ -53,7 +54,7 @@ public class FiberPingPongBenchmark {
     @Benchmark
     @OperationsPerInvocation(ROUND_TRIPS)
     public Object fiberSwitchTo(OneLoop s) {
-        return s.inFiber(() -> {
+        return s.inFiber(ROUND_TRIPS, () -> {
             Fiber<Object> child = Fiber.builder().name("child").unstarted(() -> {
                 Fiber<?> parent = Fiber.current().parent();
                 Object value = null;
@@ -62,11 +63,11 @@ public class FiberPingPongBenchmark {
                 }
                 return value;
             });
-            Object last = null;
+            Object value = null;
             for (int i = 0; i < ROUND_TRIPS; i++) {
-                last = child.switchTo(TOKEN);
+                value = child.switchTo(TOKEN);
             }
-            return last;
+            return value;
         });
     }
 

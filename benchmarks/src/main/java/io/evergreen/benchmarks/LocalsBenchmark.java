@@ -42,7 +42,7 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object callBaselineInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             for (int i = 0; i < GETS; i++) {
                 bh.consume(constant());
             }
@@ -53,7 +53,7 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object fiberLocalInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             FIBER_LOCAL.set(VALUE);
             for (int i = 0; i < GETS; i++) {
                 bh.consume(fiberLocal());
@@ -65,7 +65,7 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object threadLocalInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             THREAD_LOCAL.set(VALUE);
             readThreadLocal(bh);
             return null;
@@ -75,7 +75,7 @@ public class LocalsBenchmark {
     @Benchmark
     @OperationsPerInvocation(GETS)
     public Object scopedValueInFiber(OneLoop s, Blackhole bh) {
-        return s.inFiber(() -> {
+        return s.inFiber(GETS, () -> {
             ScopedValue.where(SCOPED_VALUE, VALUE).run(() -> readScopedValue(bh));
             return null;
         });

@@ -17,6 +17,8 @@ import java.util.concurrent.Callable;
  * A group of one event loop (LOOP mode) for a whole trial. The benchmark thread is a platform thread: it
  * starts one fiber per invocation on the loop, which does a batch of operations, and waits for it.
  * <p>
+ * The loop thread is the one whose CPU time {@link WorkerCpuProfiler} reports per operation.
+ * <p>
  * At tear-down it prints the loop's counters for the trial (warm-up included), which tell how the loop
  * ran the work: callbacks per operation, how many of them came from the LIFO slot, iterations and polls.
  */
@@ -30,10 +32,12 @@ public class OneLoop {
     public void start() {
         group = EventLoopGroup.builder().loops(1).daemon(true).threadNamePrefix("bench-loop-").build();
         loop = group.loop(0);
+        WorkerCpu.watch(loop.thread());
     }
 
     @TearDown(Level.Trial)
     public void stop() {
+        WorkerCpu.stopWatching();
         LoopStats s = loop.stats();
         System.out.printf("%n[loop stats for the trial] callbacks=%d lifoSlotRuns=%d iterations=%d polls=%d "
                         + "externalSubmissions=%d fibersStarted=%d%n",
@@ -42,8 +46,13 @@ public class OneLoop {
         group.close(Duration.ofSeconds(5));
     }
 
-    /** Runs {@code body} in a new fiber on the loop and waits for its result. */
-    <T> T inFiber(Callable<T> body) {
-        return Fiber.builder().loop(loop).start(body).join();
+    /**
+     * Runs {@code body}, which does {@code operations} operations, in a new fiber on the loop, waits for its
+     * result and counts the operations for {@link WorkerCpuProfiler}.
+     */
+    <T> T inFiber(int operations, Callable<T> body) {
+        T result = Fiber.builder().loop(loop).start(body).join();
+        WorkerCpu.done(operations);
+        return result;
     }
 }

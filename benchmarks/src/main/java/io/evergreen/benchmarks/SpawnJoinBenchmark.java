@@ -31,7 +31,7 @@ public class SpawnJoinBenchmark {
     @Benchmark
     @OperationsPerInvocation(SPAWNS)
     public long fiberSpawnJoin(OneLoop s) {
-        return s.inFiber(() -> {
+        return s.inFiber(SPAWNS, () -> {
             long sum = 0;
             for (int i = 0; i < SPAWNS; i++) {
                 sum += Fiber.spawn(() -> ANSWER).join();
