@@ -4,8 +4,6 @@ import io.evergreen.fiber.Fiber;
 
 import java.io.IOException;
 
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -55,7 +53,7 @@ public final class FiberScopeFilter implements Filter, Ordered {
             filterWith(store, current, request, response, chain);
             async = request.isAsyncStarted();
             if (async) {
-                request.getAsyncContext().addListener(new EndOnCompletion(store));
+                request.getAsyncContext().addListener(new OnRequestCompletion(store::end));
             }
         } finally {
             if (!async) {
@@ -85,27 +83,5 @@ public final class FiberScopeFilter implements Filter, Ordered {
     @Override
     public int getOrder() {
         return ORDER;
-    }
-
-    private record EndOnCompletion(FiberScopeStore store) implements AsyncListener {
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            store.end();
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            // A new async cycle drops the listeners of the last one: stay registered until the request completes.
-            event.getAsyncContext().addListener(this);
-        }
     }
 }

@@ -5,8 +5,6 @@ import java.time.Duration;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.LongAdder;
 
-import jakarta.servlet.AsyncEvent;
-import jakarta.servlet.AsyncListener;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -75,7 +73,7 @@ public final class MaxInFlightFilter extends OncePerRequestFilter implements Ord
             chain.doFilter(request, response);
             async = request.isAsyncStarted();
             if (async) {
-                request.getAsyncContext().addListener(new ReleaseOnCompletion());
+                request.getAsyncContext().addListener(new OnRequestCompletion(permits::release));
             }
         } finally {
             if (!async) {
@@ -87,26 +85,5 @@ public final class MaxInFlightFilter extends OncePerRequestFilter implements Ord
     @Override
     public int getOrder() {
         return ORDER;
-    }
-
-    private final class ReleaseOnCompletion implements AsyncListener {
-
-        @Override
-        public void onComplete(AsyncEvent event) {
-            permits.release();
-        }
-
-        @Override
-        public void onTimeout(AsyncEvent event) {
-        }
-
-        @Override
-        public void onError(AsyncEvent event) {
-        }
-
-        @Override
-        public void onStartAsync(AsyncEvent event) {
-            event.getAsyncContext().addListener(this);
-        }
     }
 }
