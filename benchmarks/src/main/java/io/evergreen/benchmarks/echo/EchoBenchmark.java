@@ -161,7 +161,7 @@ public final class EchoBenchmark {
     }
 
     /** A server JVM of the run: started once, kept for every cell. */
-    private static final class ServerProcess implements AutoCloseable {
+    private static final class ServerProcess {
         final String name;
         final Process process;
         final InetSocketAddress address;
@@ -192,8 +192,8 @@ public final class EchoBenchmark {
             }
         }
 
-        @Override
-        public void close() throws InterruptedException {
+        /** Closes the server's standard input, which ends it; kills it if it has not ended within 10 s. */
+        void stop() throws InterruptedException {
             try {
                 in.close();
             } catch (IOException ignored) {
@@ -309,7 +309,7 @@ public final class EchoBenchmark {
             }
         } finally {
             for (ServerProcess process : processes.values()) {
-                process.close();
+                process.stop();
             }
         }
         String markdown = report(rows, servers, sizes, connectionCounts);

@@ -22,7 +22,7 @@ interface EchoServer extends AutoCloseable {
     }
 
     @Override
-    void close() throws Exception;
+    void close() throws IOException;
 
     enum Kind {
         /** (A) evergreen {@code TcpServer}: a fiber per connection on N loops. */

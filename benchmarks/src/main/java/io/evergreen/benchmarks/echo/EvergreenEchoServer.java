@@ -61,7 +61,7 @@ final class EvergreenEchoServer implements EchoServer {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         server.close(Duration.ofSeconds(1));
         group.close();
     }

@@ -56,8 +56,12 @@ final class JdkVirtualThreadEchoServer implements EchoServer {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         serverSocket.close();
-        acceptor.join(1000);
+        try {
+            acceptor.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
