@@ -1,7 +1,6 @@
 package io.evergreen.io;
 
 import io.evergreen.fiber.Fiber;
-import io.evergreen.fiber.FiberParking;
 import io.evergreen.loop.EventLoop;
 
 import java.io.IOException;
@@ -17,9 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP connection with a blocking-looking API over a non-blocking channel registered with its loop's own
@@ -68,10 +65,9 @@ public final class TcpStream implements AutoCloseable {
     // Read side: one reader at a time.
     private final ReadBuffer readBuffer = new ReadBuffer();
 
-    // Write side: the queue is the loop's; pendingBytes and the waiters are shared.
+    // Write side: the queue is the loop's; the backlog count and its waiters are shared (OutboundBacklog).
     private final ArrayDeque<ByteBuffer> writeQueue = new ArrayDeque<>();
-    private final AtomicLong pendingBytes = new AtomicLong();
-    private final ConcurrentLinkedQueue<Thread> drainWaiters = new ConcurrentLinkedQueue<>();
+    private final OutboundBacklog backlog = new OutboundBacklog();
     private volatile IOException writeFailure;
 
     private volatile boolean closed;
@@ -196,7 +192,7 @@ public final class TcpStream implements AutoCloseable {
 
     /** Bytes written and not yet taken by the kernel. */
     public long pendingWriteBytes() {
-        return pendingBytes.get();
+        return backlog.bytes();
     }
 
     public boolean isOpen() {
@@ -368,25 +364,25 @@ public final class TcpStream implements AutoCloseable {
             }
             if (src.hasRemaining()) {
                 ByteBuffer rest = copyOf(src);
-                pendingBytes.addAndGet(rest.remaining());
+                backlog.add(rest.remaining());
                 writeQueue.addLast(rest);
                 watcher.arm(SelectionKey.OP_WRITE);
             }
         } else {
             ByteBuffer copy = copyOf(src);
-            pendingBytes.addAndGet(copy.remaining());
+            backlog.add(copy.remaining());
             try {
                 loop.execute(() -> {
                     writeQueue.addLast(copy);
                     writeQueued();
                 });
             } catch (RejectedExecutionException e) {
-                pendingBytes.addAndGet(-copy.remaining());
+                backlog.add(-copy.remaining());
                 throw new IOException(loop + " has stopped: cannot write on it", e);
             }
         }
         int high = highWaterMark;
-        if (pendingBytes.get() > high) {
+        if (backlog.bytes() > high) {
             awaitQueuedAtMost(high / 4, "write");
         }
     }
@@ -416,7 +412,7 @@ public final class TcpStream implements AutoCloseable {
             ByteBuffer head;
             while ((head = writeQueue.peekFirst()) != null) {
                 int n = channel.write(head);
-                pendingBytes.addAndGet(-n);
+                backlog.add(-n);
                 if (head.hasRemaining()) {
                     watcher.arm(SelectionKey.OP_WRITE);
                     break;
@@ -426,46 +422,35 @@ public final class TcpStream implements AutoCloseable {
         } catch (IOException e) {
             writeFailure = failed(e, "write");
             writeQueue.clear();
-            pendingBytes.set(0);
+            backlog.clear();
         }
-        for (Thread waiter : drainWaiters) {
-            java.util.concurrent.locks.LockSupport.unpark(waiter);
-        }
+        backlog.wakeWaiters();
     }
 
     private void awaitQueuedAtMost(long limit, String operation) throws IOException {
         long deadline = deadline(writeTimeout);
-        Thread self = Thread.currentThread();
-        drainWaiters.add(self);
-        try {
-            while (true) {
-                long pending = pendingBytes.get();
-                boolean streamClosed = closed;
-                // Read last: a failing loop records the failure before it empties the queue and closes the stream.
-                IOException failure = writeFailure;
-                if (failure != null) {
-                    throw failure;
-                }
-                if (pending <= limit) {
-                    return;
-                }
-                if (streamClosed) {
-                    IOException cause = closeCause;
-                    if (cause != null) {
-                        throw cause;
-                    }
-                    throw new StreamClosedException("Stream closed during " + operation + " with " + pending + " bytes unsent");
-                }
-                if (expired(deadline)) {
-                    throw new SocketTimeoutException(operation + " timed out after " + writeTimeout + " with " + pending
-                            + " bytes still queued on " + this);
-                }
-                FiberParking.parkUntil(this, deadline);
-                FiberParking.checkInterrupts();
+        backlog.awaitAtMost(this, limit, deadline, (pending, drained) -> {
+            boolean streamClosed = closed;
+            // Read last: a failing loop records the failure before it empties the queue and closes the stream.
+            IOException failure = writeFailure;
+            if (failure != null) {
+                throw failure;
             }
-        } finally {
-            drainWaiters.remove(self);
-        }
+            if (drained) {
+                return;
+            }
+            if (streamClosed) {
+                IOException cause = closeCause;
+                if (cause != null) {
+                    throw cause;
+                }
+                throw new StreamClosedException("Stream closed during " + operation + " with " + pending + " bytes unsent");
+            }
+            if (expired(deadline)) {
+                throw new SocketTimeoutException(operation + " timed out after " + writeTimeout + " with " + pending
+                        + " bytes still queued on " + this);
+            }
+        });
     }
 
     private static ByteBuffer copyOf(ByteBuffer src) {
@@ -486,7 +471,7 @@ public final class TcpStream implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (pendingBytes.get() > 0 && writeFailure == null && !outputShutdown) {
+        if (backlog.bytes() > 0 && writeFailure == null && !outputShutdown) {
             Duration configured = writeTimeout;
             writeTimeout = configured != null ? configured : DEFAULT_CLOSE_LINGER;
             try {
@@ -508,9 +493,7 @@ public final class TcpStream implements AutoCloseable {
         closed = true;
         closeQuietly(channel);
         watcher.close();
-        for (Thread waiter : drainWaiters) {
-            java.util.concurrent.locks.LockSupport.unpark(waiter);
-        }
+        backlog.wakeWaiters();
         releaseOnLoop(loop);
     }
 

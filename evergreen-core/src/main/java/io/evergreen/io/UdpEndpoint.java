@@ -1,6 +1,5 @@
 package io.evergreen.io;
 
-import io.evergreen.fiber.FiberParking;
 import io.evergreen.loop.EventLoop;
 
 import java.io.IOException;
@@ -13,10 +12,7 @@ import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A UDP socket on a loop's selector. {@link #send} does not wait for the datagram to leave: it is queued
@@ -41,8 +37,7 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** The loop's: datagrams waiting for room in the socket's send buffer. */
     private final ArrayDeque<Outgoing> sendQueue = new ArrayDeque<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final ConcurrentLinkedQueue<Thread> drainWaiters = new ConcurrentLinkedQueue<>();
+    private final OutboundBacklog backlog = new OutboundBacklog();
     private volatile IOException sendFailure;
     private volatile boolean closed;
 
@@ -77,7 +72,7 @@ public final class UdpEndpoint implements AutoCloseable {
 
     /** Bytes queued and not yet sent. */
     public long queuedBytes() {
-        return queuedBytes.get();
+        return backlog.bytes();
     }
 
     /**
@@ -93,7 +88,7 @@ public final class UdpEndpoint implements AutoCloseable {
         ByteBuffer copy = ByteBuffer.allocate(data.remaining());
         copy.put(data).flip();
         Outgoing outgoing = new Outgoing(copy, target);
-        queuedBytes.addAndGet(copy.remaining());
+        backlog.add(copy.remaining());
         if (loop.inLoop()) {
             sendQueue.addLast(outgoing);
             sendQueued();
@@ -104,11 +99,11 @@ public final class UdpEndpoint implements AutoCloseable {
                     sendQueued();
                 });
             } catch (RejectedExecutionException e) {
-                queuedBytes.addAndGet(-copy.remaining());
+                backlog.add(-copy.remaining());
                 throw new IOException(loop + " has stopped: cannot send on it", e);
             }
         }
-        if (queuedBytes.get() > DEFAULT_HIGH_WATER_MARK) {
+        if (backlog.bytes() > DEFAULT_HIGH_WATER_MARK) {
             awaitQueuedAtMost(DEFAULT_HIGH_WATER_MARK / 4, null);
         }
     }
@@ -136,40 +131,30 @@ public final class UdpEndpoint implements AutoCloseable {
                     break;
                 }
                 sendQueue.pollFirst();
-                queuedBytes.addAndGet(-size);
+                backlog.add(-size);
             }
         } catch (IOException e) {
             sendFailure = e;
             sendQueue.clear();
-            queuedBytes.set(0);
+            backlog.clear();
         }
-        for (Thread waiter : drainWaiters) {
-            LockSupport.unpark(waiter);
-        }
+        backlog.wakeWaiters();
     }
 
     private void awaitQueuedAtMost(long limit, Duration timeout) throws IOException {
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        Thread self = Thread.currentThread();
-        drainWaiters.add(self);
-        try {
-            while (queuedBytes.get() > limit) {
-                if (sendFailure != null) {
-                    throw sendFailure;
-                }
-                ensureOpen();
-                if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
-                    throw new SocketTimeoutException("UDP queue did not drain within " + timeout);
-                }
-                FiberParking.parkUntil(this, deadline);
-                FiberParking.checkInterrupts();
-            }
+        backlog.awaitAtMost(this, limit, deadline, (pending, drained) -> {
             if (sendFailure != null) {
                 throw sendFailure;
             }
-        } finally {
-            drainWaiters.remove(self);
-        }
+            if (drained) {
+                return;
+            }
+            ensureOpen();
+            if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
+                throw new SocketTimeoutException("UDP queue did not drain within " + timeout);
+            }
+        });
     }
 
     /** Waits for the next datagram. */
@@ -217,9 +202,7 @@ public final class UdpEndpoint implements AutoCloseable {
         closed = true;
         TcpStream.closeQuietly(channel);
         watcher.close();
-        for (Thread waiter : drainWaiters) {
-            LockSupport.unpark(waiter);
-        }
+        backlog.wakeWaiters();
         if (!loop.inLoop()) {
             try {
                 loop.execute(() -> { });
