@@ -204,11 +204,7 @@ public final class TcpServer implements AutoCloseable {
         }
         closing = true;
         TcpStream.closeQuietly(serverChannel);
-        try {
-            acceptorLoop.execute(() -> { }); // the selector releases the listening socket at its next poll
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
-            // A stopped loop closed its selector already.
-        }
+        TcpStream.releaseOnLoop(acceptorLoop); // the selector releases the listening socket at its next poll
         joinAll(Set.copyOf(connections), grace);
         // Closing the streams wakes every handler waiting on one with StreamClosedException: a defined outcome.
         // Only handlers that still do not return (blocked elsewhere) are cancelled.

@@ -501,7 +501,7 @@ public final class TcpStream implements AutoCloseable {
      * After closing a channel that may be registered with the loop's selector: its descriptor is released only
      * when the selector next polls, so a caller off the loop wakes the loop (on the loop, it polls next anyway).
      */
-    private static void releaseOnLoop(EventLoop loop) {
+    static void releaseOnLoop(EventLoop loop) {
         if (!loop.inLoop()) {
             try {
                 loop.execute(() -> { });

@@ -203,13 +203,7 @@ public final class UdpEndpoint implements AutoCloseable {
         TcpStream.closeQuietly(channel);
         watcher.close();
         backlog.wakeWaiters();
-        if (!loop.inLoop()) {
-            try {
-                loop.execute(() -> { });
-            } catch (RejectedExecutionException stopped) {
-                // Its selector is closed already.
-            }
-        }
+        TcpStream.releaseOnLoop(loop);
     }
 
     @Override
