@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -109,7 +110,7 @@ public final class Fiber<T> implements LoopBound {
             }
         }
         if (loop.mode() == SchedulerMode.LOOP) {
-            FiberRunner runner = new FiberRunner(this, loop);
+            FiberRunner runner = new FiberRunner(this, loop, ThreadLocalRandom.current().nextInt());
             this.thread = JdkVirtualThreadHook.newVirtualThread(runner, name == null ? "" : name, this::runBody);
         } else {
             this.thread = Thread.ofVirtual().name(name == null ? "" : name).unstarted(this::runBody);

@@ -75,6 +75,23 @@ public final class FiberRegistry implements LoopResidents {
         return snapshot;
     }
 
+    /**
+     * The live fibers counted by state, in one pass under the lock (no copy): the three counts sum to the
+     * live count at that moment. A fiber registered but not yet run counts as runnable.
+     */
+    public synchronized FiberCensus census() {
+        int running = 0;
+        int parked = 0;
+        for (Fiber<?> f = head; f != null; f = f.nextLive) {
+            switch (f.state()) {
+                case RUNNING -> running++;
+                case PARKED -> parked++;
+                default -> { }
+            }
+        }
+        return new FiberCensus(running, live - running - parked, parked);
+    }
+
     /** Runs the action for each live fiber of a snapshot, outside the lock. */
     public void forEachLive(Consumer<Fiber<?>> action) {
         liveFibers().forEach(action);

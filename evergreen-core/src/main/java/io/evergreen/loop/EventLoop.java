@@ -49,6 +49,7 @@ public final class EventLoop implements Executor, LoopBound {
     private static final int TERMINATED = 2;
 
     private static final VarHandle MOUNTED_THREAD;
+    private static final VarHandle MOUNTED_TASK;
     private static final VarHandle POLLING;
     private static final VarHandle READY_DEPTH;
     private static final VarHandle TIMER_DEPTH;
@@ -57,6 +58,7 @@ public final class EventLoop implements Executor, LoopBound {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             MOUNTED_THREAD = lookup.findVarHandle(EventLoop.class, "mountedThread", Thread.class);
+            MOUNTED_TASK = lookup.findVarHandle(EventLoop.class, "mountedTask", MountedTask.class);
             POLLING = lookup.findVarHandle(EventLoop.class, "polling", boolean.class);
             READY_DEPTH = lookup.findVarHandle(EventLoop.class, "readyDepth", int.class);
             TIMER_DEPTH = lookup.findVarHandle(EventLoop.class, "timerDepth", int.class);
@@ -84,7 +86,7 @@ public final class EventLoop implements Executor, LoopBound {
     private long timerSequence;
     // Written by the loop thread, read by others through the VarHandles above.
     private Thread mountedThread;
-    /** The task that mounted {@link #mountedThread}; loop thread only. */
+    /** The task that mounted {@link #mountedThread}; read by other threads only through {@link #mountedBinding()}. */
     private MountedTask mountedTask;
     private boolean polling;
     private int readyDepth;
@@ -187,6 +189,16 @@ public final class EventLoop implements Executor, LoopBound {
      */
     public Thread mountedThread() {
         return (Thread) MOUNTED_THREAD.getOpaque(this);
+    }
+
+    /**
+     * What the virtual thread mounted on the loop right now is bound to (its fiber), or null while the loop
+     * runs plain callbacks or polls. Readable from any thread, for monitors that blame a blocked loop on a
+     * fiber; the answer may be a moment old.
+     */
+    public LoopBound mountedBinding() {
+        MountedTask task = (MountedTask) MOUNTED_TASK.getOpaque(this);
+        return task == null ? null : task.binding();
     }
 
     // ---------------------------------------------------------------- scheduling
@@ -377,7 +389,7 @@ public final class EventLoop implements Executor, LoopBound {
 
     private void runCallback(Runnable callback) {
         if (callback instanceof MountedTask task) {
-            mountedTask = task;
+            MOUNTED_TASK.setOpaque(this, task);
             MOUNTED_THREAD.setOpaque(this, task.mountedThread());
         }
         try {
@@ -387,7 +399,7 @@ public final class EventLoop implements Executor, LoopBound {
             LOG.log(System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
         } finally {
             if (mountedThread != null) {
-                mountedTask = null;
+                MOUNTED_TASK.setOpaque(this, (MountedTask) null);
                 MOUNTED_THREAD.setOpaque(this, (Thread) null);
             }
         }

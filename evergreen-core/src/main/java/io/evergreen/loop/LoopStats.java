@@ -36,6 +36,8 @@ public final class LoopStats {
     private final Counter localsLookupMisses;
     private final Counter localsLookupInitials;
     private final Counter localsSets;
+    private final LatencyRecorder latency = new LatencyRecorder();
+    private final LatencyRecorder scheduleDelay = new LatencyRecorder();
 
     LoopStats(EventLoop loop, SchedulerMode mode) {
         this.loop = loop;
@@ -166,6 +168,19 @@ public final class LoopStats {
     /** Values copied from a parent fiber to a child by inheritable fiber-locals. */
     public long localsInheritedCopies() {
         return localsInheritedCopies.get();
+    }
+
+    /**
+     * How late the loop ran a periodic probe timer (its lag): filled while a {@code LoopLatencyProbe} of
+     * {@code io.evergreen.monitor} runs on the loop, empty otherwise.
+     */
+    public LatencyRecorder latency() {
+        return latency;
+    }
+
+    /** Sampled delays from a fiber being woken to it running on the loop ({@link SchedulerMode#LOOP} only). */
+    public LatencyRecorder scheduleDelay() {
+        return scheduleDelay;
     }
 
     public void recordFiberStarted() {
