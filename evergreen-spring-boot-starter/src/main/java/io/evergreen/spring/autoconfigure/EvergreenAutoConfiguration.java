@@ -2,6 +2,8 @@ package io.evergreen.spring.autoconfigure;
 
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.monitor.LoopLatencyProbe;
+import io.evergreen.monitor.LoopWatchdog;
 import io.evergreen.spring.EventLoopGroupLifecycle;
 import io.evergreen.spring.FiberExecutor;
 import io.evergreen.spring.FiberSpawnDecorator;
@@ -62,6 +64,20 @@ public final class EvergreenAutoConfiguration {
     EventLoopGroupLifecycle evergreenEventLoopGroupLifecycle(EventLoopGroup group, EvergreenProperties properties,
             ObjectProvider<FiberSpawnDecorator> spawnDecorator) {
         return new EventLoopGroupLifecycle(group, properties.getShutdownTimeout(), spawnDecorator.getIfAvailable());
+    }
+
+    /** Logs loops held past {@code evergreen.blocked-threshold}, with the culprit's stack; the actuator reads it. */
+    @Bean
+    @ConditionalOnMissingBean
+    LoopWatchdog evergreenLoopWatchdog(EventLoopGroup group, EvergreenProperties properties) {
+        return LoopWatchdog.start(group, properties.getBlockedThreshold());
+    }
+
+    /** Measures each loop's lag and busy ratio, for the actuator's meters, endpoint and health. */
+    @Bean
+    @ConditionalOnMissingBean
+    LoopLatencyProbe evergreenLoopLatencyProbe(EventLoopGroup group, EvergreenProperties properties) {
+        return LoopLatencyProbe.start(group, properties.getLatencyProbeInterval());
     }
 
     @Bean

@@ -40,6 +40,17 @@ public class EvergreenProperties implements Validator {
      */
     private Duration shutdownTimeout = Duration.ofSeconds(30);
 
+    /**
+     * How long one callback or fiber may hold an event loop before the blocked-loop watchdog reports it: a WARN
+     * with the fiber's stack, a count, and the health indicator DOWN while it lasts.
+     */
+    private Duration blockedThreshold = Duration.ofMillis(100);
+
+    /**
+     * How often each event loop runs the timer that measures its latency (how late it runs a due timer).
+     */
+    private Duration latencyProbeInterval = Duration.ofMillis(100);
+
     private final Web web = new Web();
 
     private final Async async = new Async();
@@ -76,6 +87,22 @@ public class EvergreenProperties implements Validator {
         this.shutdownTimeout = shutdownTimeout;
     }
 
+    public Duration getBlockedThreshold() {
+        return blockedThreshold;
+    }
+
+    public void setBlockedThreshold(Duration blockedThreshold) {
+        this.blockedThreshold = blockedThreshold;
+    }
+
+    public Duration getLatencyProbeInterval() {
+        return latencyProbeInterval;
+    }
+
+    public void setLatencyProbeInterval(Duration latencyProbeInterval) {
+        this.latencyProbeInterval = latencyProbeInterval;
+    }
+
     public Web getWeb() {
         return web;
     }
@@ -104,6 +131,8 @@ public class EvergreenProperties implements Validator {
             errors.rejectValue("scheduler", "evergreen.scheduler.required", "must be 'loop' or 'jdk'");
         }
         rejectIfNegative(errors, "shutdownTimeout", properties.getShutdownTimeout());
+        rejectUnlessPositive(errors, "blockedThreshold", properties.getBlockedThreshold());
+        rejectUnlessPositive(errors, "latencyProbeInterval", properties.getLatencyProbeInterval());
         Integer maxInFlight = properties.getWeb().getMaxInFlight();
         if (maxInFlight != null && maxInFlight < 1) {
             errors.rejectValue("web.maxInFlight", "evergreen.web.max-in-flight.min", "must be at least 1");
@@ -116,6 +145,14 @@ public class EvergreenProperties implements Validator {
             errors.rejectValue(field, "evergreen.duration.required", "must be set");
         } else if (value.isNegative()) {
             errors.rejectValue(field, "evergreen.duration.negative", "must not be negative");
+        }
+    }
+
+    private static void rejectUnlessPositive(Errors errors, String field, Duration value) {
+        if (value == null) {
+            errors.rejectValue(field, "evergreen.duration.required", "must be set");
+        } else if (value.isNegative() || value.isZero()) {
+            errors.rejectValue(field, "evergreen.duration.positive", "must be positive");
         }
     }
 

@@ -84,6 +84,10 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
             case "evergreen.scheduler" -> "Set evergreen.scheduler to 'loop' or 'jdk'.";
             case "evergreen.shutdown-timeout" -> "Set evergreen.shutdown-timeout to a duration of 0s or more, "
                     + "such as 30s (the default).";
+            case "evergreen.blocked-threshold" -> "Set evergreen.blocked-threshold to a positive duration, such as "
+                    + "100ms (the default).";
+            case "evergreen.latency-probe-interval" -> "Set evergreen.latency-probe-interval to a positive duration, "
+                    + "such as 100ms (the default).";
             case "evergreen.web.max-in-flight" -> "Set evergreen.web.max-in-flight to 1 or more, or remove it "
                     + "for no limit.";
             case "evergreen.web.retry-after" -> "Set evergreen.web.retry-after to a duration of 0s or more, such "

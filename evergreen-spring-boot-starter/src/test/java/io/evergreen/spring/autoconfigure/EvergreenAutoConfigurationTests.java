@@ -5,6 +5,8 @@ import io.evergreen.fiber.FiberGroup;
 import io.evergreen.fiber.FiberState;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.monitor.LoopLatencyProbe;
+import io.evergreen.monitor.LoopWatchdog;
 import io.evergreen.loop.SchedulerMode;
 import io.evergreen.spring.EventLoopGroupLifecycle;
 import io.evergreen.spring.FiberExecutor;
@@ -48,6 +50,8 @@ class EvergreenAutoConfigurationTests {
                 .hasSingleBean(FiberExecutor.class)
                 .hasSingleBean(EventLoopGroupLifecycle.class)
                 .hasSingleBean(FiberSpawnDecorator.class)
+                .hasSingleBean(LoopWatchdog.class)
+                .hasSingleBean(LoopLatencyProbe.class)
                 .hasSingleBean(EvergreenProperties.class);
             EventLoopGroup group = context.getBean(EventLoopGroup.class);
             assertThat(group.size()).isEqualTo(2);
@@ -74,7 +78,8 @@ class EvergreenAutoConfigurationTests {
     void propertiesBind() {
         contextRunner
             .withPropertyValues("evergreen.shutdown-timeout=5s", "evergreen.web.max-in-flight=100",
-                    "evergreen.web.retry-after=3s", "evergreen.web.enabled=false", "evergreen.async.enabled=false")
+                    "evergreen.web.retry-after=3s", "evergreen.web.enabled=false", "evergreen.async.enabled=false",
+                    "evergreen.blocked-threshold=250ms", "evergreen.latency-probe-interval=1s")
             .run(context -> {
                 EvergreenProperties properties = context.getBean(EvergreenProperties.class);
                 assertThat(properties.getLoops()).isEqualTo(2);
@@ -83,6 +88,8 @@ class EvergreenAutoConfigurationTests {
                 assertThat(properties.getWeb().getRetryAfter()).isEqualTo(Duration.ofSeconds(3));
                 assertThat(properties.getWeb().isEnabled()).isFalse();
                 assertThat(properties.getAsync().isEnabled()).isFalse();
+                assertThat(context.getBean(LoopWatchdog.class).threshold()).isEqualTo(Duration.ofMillis(250));
+                assertThat(context.getBean(LoopLatencyProbe.class).interval()).isEqualTo(Duration.ofSeconds(1));
             });
     }
 

@@ -61,6 +61,16 @@ class EvergreenPropertiesFailureAnalyzerTests {
     }
 
     @Test
+    void monitoringDurationsMustBePositive() {
+        FailureAnalysis analysis = analyze("evergreen.blocked-threshold=0ms", "evergreen.latency-probe-interval=-1s");
+        assertThat(analysis.getDescription()).startsWith("Invalid Evergreen configuration:")
+            .contains("evergreen.blocked-threshold = PT0S: must be positive")
+            .contains("evergreen.latency-probe-interval = PT-1S: must be positive");
+        assertThat(analysis.getAction()).contains("Set evergreen.blocked-threshold to a positive duration")
+            .contains("Set evergreen.latency-probe-interval to a positive duration");
+    }
+
+    @Test
     void valueThatIsNotANumber() {
         FailureAnalysis analysis = analyze("evergreen.loops=many");
         assertThat(analysis.getDescription())
