@@ -27,7 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * polled since the last look, and is not waiting in its poll, is held by what it runs now. Past the threshold
  * that is an incident: logged once as a WARN with the fiber's stack, counted, kept in a ring buffer of the
  * {@value #RECENT_EVENTS} most recent, and told to the listeners; when the loop moves again the incident
- * ends with its duration. Durations are exact to one look.
+ * ends with its duration. Durations are exact to one look. A look that comes late (the watchdog itself was
+ * held: a GC pause, a starved machine) judges nothing and restarts the loops' clocks, so that a pause of the
+ * whole JVM is not blamed on the fiber that happened to be running.
  */
 public final class LoopWatchdog implements AutoCloseable {
 
@@ -45,6 +47,8 @@ public final class LoopWatchdog implements AutoCloseable {
     private final ArrayDeque<BlockedLoopEvent> recent = new ArrayDeque<>(RECENT_EVENTS);
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService ticker;
+    // Watchdog thread only.
+    private long lastLookNanos;
 
     private LoopWatchdog(EventLoopGroup group, Duration threshold) {
         this.threshold = threshold;
@@ -122,9 +126,13 @@ public final class LoopWatchdog implements AutoCloseable {
 
     private void lookAtLoops() {
         long now = System.nanoTime();
+        // When the watchdog itself was held (a GC pause, a starved machine), loops could not be seen moving for
+        // the same reason: that look only restarts the clocks, it does not judge.
+        boolean watchdogWasHeld = lastLookNanos != 0 && now - lastLookNanos >= thresholdNanos / 2;
+        lastLookNanos = now;
         for (LoopWatch watch : watches) {
             try {
-                watch.look(now);
+                watch.look(now, watchdogWasHeld);
             } catch (RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.ERROR, "The watchdog could not look at " + watch.loop, e);
             }
@@ -162,7 +170,7 @@ public final class LoopWatchdog implements AutoCloseable {
             this.loop = loop;
         }
 
-        void look(long now) {
+        void look(long now, boolean restartClock) {
             LoopStats stats = loop.stats();
             // Both move whenever the loop finishes a callback or returns from a poll, and neither otherwise.
             long signature = stats.callbacksRun() + stats.polls();
@@ -175,6 +183,8 @@ public final class LoopWatchdog implements AutoCloseable {
                     incident = null;
                     closed(over);
                 }
+            } else if (restartClock && incident == null) {
+                lastProgressNanos = now;
             } else if (incident == null && now - lastProgressNanos >= thresholdNanos) {
                 BlockedLoopEvent event = describe(now);
                 incidents++;
