@@ -327,6 +327,8 @@ class EvergreenActuatorIntegrationTests {
                 http.get("/actuator/fibers", "text/plain").body(), http.get("/actuator/evergreen").body(),
                 http.get("/actuator/health").body());
 
+        // The request's fiber is named after its method and path, not its query string.
+        assertThat(views.get(1)).contains("\"POST /hold\" #");
         for (String view : views) {
             assertThat(view).doesNotContain("query-secret-4711", "header-secret-0815", "body-secret-2342", "X-Api-Key");
         }

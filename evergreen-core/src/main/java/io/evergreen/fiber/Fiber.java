@@ -63,7 +63,7 @@ public final class Fiber<T> implements LoopBound {
 
     private final EventLoop loop;
     private final Fiber<?> parent;
-    private final String name;
+    private volatile String name;
     private final Callable<T> task;
     private final Thread thread;
     private final FiberRegistry registry;
@@ -326,7 +326,18 @@ public final class Fiber<T> implements LoopBound {
     }
 
     public String name() {
-        return name != null ? name : "fiber-" + id();
+        String current = name;
+        return current != null ? current : "fiber-" + id();
+    }
+
+    /**
+     * Renames the fiber (and its virtual thread), for dumps, stacks and the blocked-loop log: a server names the
+     * fiber after the request it serves, and back when the request is done.
+     * @param newName the new name, or null for the default {@code fiber-<id>}
+     */
+    public void rename(String newName) {
+        name = newName;
+        thread.setName(newName == null ? "" : newName);
     }
 
     public EventLoop loop() {
@@ -670,7 +681,8 @@ public final class Fiber<T> implements LoopBound {
 
     @Override
     public String toString() {
-        return "Fiber[" + id() + (name != null ? " " + name : "") + " @" + loop + "]";
+        String current = name;
+        return "Fiber[" + id() + (current != null ? " " + current : "") + " @" + loop + "]";
     }
 
     // ---------------------------------------------------------------- builder

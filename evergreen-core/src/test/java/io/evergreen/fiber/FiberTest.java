@@ -395,4 +395,19 @@ class FiberTest {
     static void awaitParked(Fiber<?> fiber, CountDownLatch started) {
         await().atMost(WAIT).until(() -> started.getCount() == 0 && fiber.state() == FiberState.PARKED);
     }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void renameChangesTheFibersAndItsThreadsNameUntilRenamedBack(SchedulerMode mode) {
+        try (EventLoopGroup group = group(mode)) {
+            Fiber<String> fiber = Fiber.builder().loop(group.loop(0)).start(() -> {
+                Fiber<?> self = Fiber.current();
+                self.rename("GET /orders");
+                String during = self.name() + "|" + Thread.currentThread().getName();
+                self.rename(null);
+                return during + "|" + self.name();
+            });
+            assertThat(fiber.join(WAIT)).isEqualTo("GET /orders|GET /orders|fiber-" + fiber.id());
+        }
+    }
 }

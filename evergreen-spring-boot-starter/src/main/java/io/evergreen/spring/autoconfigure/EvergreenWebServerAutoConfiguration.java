@@ -1,6 +1,7 @@
 package io.evergreen.spring.autoconfigure;
 
 import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.FiberNamingFilter;
 import io.evergreen.spring.MaxInFlightFilter;
 
 import jakarta.servlet.Filter;
@@ -29,7 +30,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Auto-configuration that runs every request of the embedded web server on a fiber: Tomcat's protocol handler
  * executor, or Jetty's virtual-threads executor, becomes the {@link FiberExecutor}. The customizers are ordered
  * after Spring Boot's virtual-thread ones, so Evergreen wins when {@code spring.threads.virtual.enabled=true} is
- * set as well. Adds the {@link MaxInFlightFilter} when {@code evergreen.web.max-in-flight} is set.
+ * set as well. Names each request's fiber after the request ({@link FiberNamingFilter}), and adds the
+ * {@link MaxInFlightFilter} when {@code evergreen.web.max-in-flight} is set.
  */
 @AutoConfiguration(after = EvergreenAutoConfiguration.class,
         beforeName = { "org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration",
@@ -62,6 +64,19 @@ public final class EvergreenWebServerAutoConfiguration {
             JettyServerProperties properties = jettyProperties.getIfAvailable();
             return new EvergreenJettyWebServerFactoryCustomizer(fiberExecutor,
                     properties != null ? properties.getThreads() : null);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Filter.class)
+    static final class FiberNamingConfiguration {
+
+        @Bean
+        @ConditionalOnMissingFilterBean(FiberNamingFilter.class)
+        FilterRegistrationBean<FiberNamingFilter> evergreenFiberNamingFilter() {
+            FilterRegistrationBean<FiberNamingFilter> registration = new FilterRegistrationBean<>(new FiberNamingFilter());
+            registration.setOrder(FiberNamingFilter.ORDER);
+            return registration;
         }
     }
 
