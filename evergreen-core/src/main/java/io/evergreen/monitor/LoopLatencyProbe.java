@@ -98,6 +98,9 @@ public final class LoopLatencyProbe implements AutoCloseable {
 
         @Override
         public void run() {
+            if (closed) {
+                return; // scheduled just before close() cancelled the handle it saw
+            }
             long now = System.nanoTime();
             LoopStats stats = loop.stats();
             stats.latency().record(now - deadline);

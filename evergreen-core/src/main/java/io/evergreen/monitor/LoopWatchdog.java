@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * that is an incident: logged once as a WARN with the fiber's stack, counted, kept in a ring buffer of the
  * {@value #RECENT_EVENTS} most recent, and told to the listeners; when the loop moves again the incident
  * ends with its duration. Durations are exact to one look. A look that comes late (the watchdog itself was
- * held: a GC pause, a starved machine) judges nothing and restarts the loops' clocks, so that a pause of the
- * whole JVM is not blamed on the fiber that happened to be running.
+ * held: a GC pause, a starved machine, a slow listener) judges nothing and restarts that loop's clock, so that
+ * a pause of the whole JVM is not blamed on the fiber that happened to be running.
  */
 public final class LoopWatchdog implements AutoCloseable {
 
@@ -47,12 +47,12 @@ public final class LoopWatchdog implements AutoCloseable {
     private final ArrayDeque<BlockedLoopEvent> recent = new ArrayDeque<>(RECENT_EVENTS);
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService ticker;
-    // Watchdog thread only.
-    private long lastLookNanos;
+    private final long lateLookNanos;
 
     private LoopWatchdog(EventLoopGroup group, Duration threshold) {
         this.threshold = threshold;
         this.thresholdNanos = threshold.toNanos();
+        this.lateLookNanos = Math.max(thresholdNanos / 2, 2 * MAX_TICK_NANOS);
         this.watches = group.loops().stream().map(LoopWatch::new).toList();
         this.ticker = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "evergreen-watchdog");
@@ -109,7 +109,11 @@ public final class LoopWatchdog implements AutoCloseable {
 
     /** Incidents of all loops since the watchdog started. */
     public long blockedCount() {
-        return sequence.get();
+        long total = 0;
+        for (LoopWatch watch : watches) {
+            total += watch.incidents;
+        }
+        return total;
     }
 
     /** The most recent incidents of all loops, newest first. */
@@ -125,14 +129,11 @@ public final class LoopWatchdog implements AutoCloseable {
     }
 
     private void lookAtLoops() {
-        long now = System.nanoTime();
-        // When the watchdog itself was held (a GC pause, a starved machine), loops could not be seen moving for
-        // the same reason: that look only restarts the clocks, it does not judge.
-        boolean watchdogWasHeld = lastLookNanos != 0 && now - lastLookNanos >= thresholdNanos / 2;
-        lastLookNanos = now;
         for (LoopWatch watch : watches) {
             try {
-                watch.look(now, watchdogWasHeld);
+                // Each loop its own clock reading: a slow look at one loop (a listener, a stack walk) must not
+                // age the others.
+                watch.look(System.nanoTime());
             } catch (RuntimeException | LinkageError e) {
                 LOG.log(System.Logger.Level.ERROR, "The watchdog could not look at " + watch.loop, e);
             }
@@ -162,6 +163,7 @@ public final class LoopWatchdog implements AutoCloseable {
         private final EventLoop loop;
         private long lastProgressSignature = -1;
         private long lastProgressNanos;
+        private long lastLookNanos;
         private volatile BlockedLoopEvent incident;
         private volatile BlockedLoopEvent last;
         private volatile long incidents;
@@ -170,8 +172,12 @@ public final class LoopWatchdog implements AutoCloseable {
             this.loop = loop;
         }
 
-        void look(long now, boolean restartClock) {
+        void look(long now) {
             LoopStats stats = loop.stats();
+            // When the watchdog itself was held (a GC pause, a starved machine, a slow listener), the loop could
+            // not be seen moving for the same reason: that look restarts the loop's clock instead of judging it.
+            boolean lateLook = lastLookNanos != 0 && now - lastLookNanos > lateLookNanos;
+            lastLookNanos = now;
             // Both move whenever the loop finishes a callback or returns from a poll, and neither otherwise.
             long signature = stats.callbacksRun() + stats.polls();
             if (signature != lastProgressSignature || stats.isPolling() || loop.isTerminated()) {
@@ -183,14 +189,14 @@ public final class LoopWatchdog implements AutoCloseable {
                     incident = null;
                     closed(over);
                 }
-            } else if (restartClock && incident == null) {
+            } else if (lateLook && incident == null) {
                 lastProgressNanos = now;
             } else if (incident == null && now - lastProgressNanos >= thresholdNanos) {
                 BlockedLoopEvent event = describe(now);
-                incidents++;
                 incident = event;
                 last = event;
                 opened(event);
+                incidents++; // after the event is in recentEvents(): a count never runs ahead of what is shown
             }
         }
 
@@ -198,11 +204,13 @@ public final class LoopWatchdog implements AutoCloseable {
             LoopBound culprit = loop.mountedBinding();
             Instant startedAt = Instant.now().minusNanos(now - lastProgressNanos);
             if (culprit instanceof Fiber<?> fiber) {
+                StackTraceElement[] stack = fiber.stackTrace(); // first: the stack of the moment of detection
                 return new BlockedLoopEvent(sequence.incrementAndGet(), loop.index(), loop.thread().getName(),
-                        startedAt, lastProgressNanos, threshold, fiber.id(), fiber.name(), fiber.stackTrace());
+                        startedAt, lastProgressNanos, threshold, fiber.id(), fiber.name(), stack);
             }
+            StackTraceElement[] stack = loop.thread().getStackTrace();
             return new BlockedLoopEvent(sequence.incrementAndGet(), loop.index(), loop.thread().getName(),
-                    startedAt, lastProgressNanos, threshold, -1, null, loop.thread().getStackTrace());
+                    startedAt, lastProgressNanos, threshold, -1, null, stack);
         }
     }
 

@@ -6,7 +6,6 @@ import io.evergreen.loop.EventLoopGroup;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -277,7 +276,6 @@ class LoopWatchdogTest {
      * pass, so a slow look at one loop ages the others.
      */
     @Test
-    @Disabled("Known issue, reported: the watchdog blames its own lateness on loops that kept moving")
     void a_late_watchdog_does_not_blame_loops_that_kept_moving() {
         EventLoopGroup group = group(2);
         LoopWatchdog watchdog = watch(group, THRESHOLD);
