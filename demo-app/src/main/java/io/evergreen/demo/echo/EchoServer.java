@@ -1,0 +1,92 @@
+package io.evergreen.demo.echo;
+
+import io.evergreen.io.ReadLimitExceededException;
+import io.evergreen.io.TcpServer;
+import io.evergreen.io.TcpStream;
+import io.evergreen.loop.EventLoopGroup;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * A line echo server on Evergreen's own sockets ({@link TcpServer}): each connection is a fiber that reads a
+ * line and writes it back, in blocking style, on the application's loops. Try {@code nc localhost 7007}.
+ */
+@Component
+@ConditionalOnBooleanProperty(name = "demo.echo.enabled", matchIfMissing = true)
+public class EchoServer implements SmartLifecycle {
+
+    private static final Logger logger = LoggerFactory.getLogger(EchoServer.class);
+
+    /** Idle connections are closed after this: a demo should not collect forgotten sockets. */
+    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+    private final EventLoopGroup group;
+    private final EchoProperties properties;
+    private volatile TcpServer server;
+
+    public EchoServer(EventLoopGroup group, EchoProperties properties) {
+        this.group = group;
+        this.properties = properties;
+    }
+
+    @Override
+    public void start() {
+        try {
+            server = TcpServer.bind(group, new InetSocketAddress(properties.port()), this::echo);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start the echo server on port " + properties.port(), e);
+        }
+        logger.info("Echo server listening on {}", server.localAddress());
+    }
+
+    private void echo(TcpStream stream) throws IOException {
+        stream.readTimeout(IDLE_TIMEOUT);
+        try {
+            for (String line; (line = stream.readLine(properties.maxLineBytes())) != null; ) {
+                stream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (ReadLimitExceededException tooLong) {
+            stream.write(("error: line longer than " + properties.maxLineBytes() + " bytes\n").getBytes(StandardCharsets.UTF_8));
+        }
+        stream.flush();
+    }
+
+    /** The port the server listens on (the chosen one when configured with 0). */
+    public int port() {
+        TcpServer current = server;
+        if (current == null) {
+            throw new IllegalStateException("The echo server is not running");
+        }
+        return current.localAddress().getPort();
+    }
+
+    @Override
+    public void stop() {
+        TcpServer current = server;
+        if (current != null) {
+            current.close(Duration.ofSeconds(5));
+            server = null;
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return server != null;
+    }
+
+    /** Stops before the loops do (the starter's loop life cycle has a lower phase). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 2048;
+    }
+}
