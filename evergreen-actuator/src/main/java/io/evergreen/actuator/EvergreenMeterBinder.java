@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.function.ToDoubleFunction;
@@ -117,13 +118,13 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
             .baseUnit(FIBERS)
             .tags(tags)
             .register(registry);
-        completedFibers(registry, stats, tags, "success", LoopStats::fibersSucceeded);
-        completedFibers(registry, stats, tags, "failed", LoopStats::fibersFailed);
-        completedFibers(registry, stats, tags, "cancelled", LoopStats::fibersCancelled);
-
-        queueDepth(registry, stats, tags, "ready", LoopStats::readyQueueDepth);
-        queueDepth(registry, stats, tags, "external", LoopStats::externalQueueDepth);
-        queueDepth(registry, stats, tags, "timers", LoopStats::timerQueueDepth);
+        countersByTag(registry, "evergreen.fibers.completed", "Fibers of the loop that ended, by outcome", FIBERS,
+                stats, tags, "outcome", Map.of("success", LoopStats::fibersSucceeded, "failed", LoopStats::fibersFailed,
+                        "cancelled", LoopStats::fibersCancelled));
+        gaugesByTag(registry, "evergreen.loop.queue.depth",
+                "Callbacks waiting on the loop: ready to run, submitted from other threads, or timers", CALLBACKS, stats,
+                tags, "queue", Map.of("ready", LoopStats::readyQueueDepth, "external", LoopStats::externalQueueDepth,
+                        "timers", LoopStats::timerQueueDepth));
 
         Gauge.builder("evergreen.loop.busy", probe, p -> p.busyRatio(index))
             .description("Share of the last second the loop spent running work rather than waiting for it, 0 to 1")
@@ -141,9 +142,10 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
             .baseUnit("entries")
             .tags(tags)
             .register(registry);
-        localLookups(registry, stats, tags, "hit", LoopStats::localsLookupHits);
-        localLookups(registry, stats, tags, "miss", LoopStats::localsLookupMisses);
-        localLookups(registry, stats, tags, "initial", LoopStats::localsLookupInitials);
+        countersByTag(registry, "evergreen.locals.lookups",
+                "Fiber-local lookups: found a value, found none, or ran the initial-value supplier", "lookups", stats,
+                tags, "result", Map.of("hit", LoopStats::localsLookupHits, "miss", LoopStats::localsLookupMisses,
+                        "initial", LoopStats::localsLookupInitials));
     }
 
     private void subscribe(LatencyRecorder recorder, Timer timer) {
@@ -163,31 +165,24 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
             .register(registry);
     }
 
-    private static void completedFibers(MeterRegistry registry, LoopStats stats, Tags tags, String outcome,
-            ToDoubleFunction<LoopStats> count) {
-        FunctionCounter.builder("evergreen.fibers.completed", stats, count)
-            .description("Fibers of the loop that ended, by outcome")
-            .baseUnit(FIBERS)
-            .tags(tags.and("outcome", outcome))
-            .register(registry);
+    /** One function counter per tag value, e.g. {@code outcome} = success, failed, cancelled. */
+    private static void countersByTag(MeterRegistry registry, String name, String description, String baseUnit,
+            LoopStats stats, Tags tags, String tagKey, Map<String, ToDoubleFunction<LoopStats>> countByTagValue) {
+        countByTagValue.forEach((tagValue, count) -> FunctionCounter.builder(name, stats, count)
+            .description(description)
+            .baseUnit(baseUnit)
+            .tags(tags.and(tagKey, tagValue))
+            .register(registry));
     }
 
-    private static void queueDepth(MeterRegistry registry, LoopStats stats, Tags tags, String queue,
-            ToDoubleFunction<LoopStats> depth) {
-        Gauge.builder("evergreen.loop.queue.depth", stats, depth)
-            .description("Callbacks waiting on the loop: ready to run, submitted from other threads, or timers")
-            .baseUnit(CALLBACKS)
-            .tags(tags.and("queue", queue))
-            .register(registry);
-    }
-
-    private static void localLookups(MeterRegistry registry, LoopStats stats, Tags tags, String result,
-            ToDoubleFunction<LoopStats> count) {
-        FunctionCounter.builder("evergreen.locals.lookups", stats, count)
-            .description("Fiber-local lookups: found a value, found none, or ran the initial-value supplier")
-            .baseUnit("lookups")
-            .tags(tags.and("result", result))
-            .register(registry);
+    /** One gauge per tag value, e.g. {@code queue} = ready, external, timers. */
+    private static void gaugesByTag(MeterRegistry registry, String name, String description, String baseUnit,
+            LoopStats stats, Tags tags, String tagKey, Map<String, ToDoubleFunction<LoopStats>> valueByTagValue) {
+        valueByTagValue.forEach((tagValue, value) -> Gauge.builder(name, stats, value)
+            .description(description)
+            .baseUnit(baseUnit)
+            .tags(tags.and(tagKey, tagValue))
+            .register(registry));
     }
 
     private void bindScopedBeans(MeterRegistry registry) {
