@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *
  * @param enabled whether to run the echo server
  * @param port the TCP port to listen on (0 for any free port)
- * @param maxLineBytes the longest line echoed; a longer one closes the connection with an error line
+ * @param maxLineBytes the longest line echoed, its line feed included; a longer one gets an error line and
+ *     the connection is closed
  */
 @ConfigurationProperties("demo.echo")
 public record EchoProperties(Boolean enabled, Integer port, Integer maxLineBytes) {
