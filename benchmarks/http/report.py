@@ -300,6 +300,17 @@ def build(raw):
                        f"{shares}. The CPU-bound ceiling of this machine for this row is unknown (not measured); only "
                        f"the share of the physical limit is reported. The p50 floor is {sleep_ms:g} ms.")
             out.append("")
+            try:
+                cpus = int(meta.get("nproc", ""))
+            except ValueError:
+                cpus = None
+            if cpus:
+                budget = cpus * 1e6 / (0.9 * limit)
+                used = ", ".join(f"{mode} {f_num(med(row, mode, 'app_us_per_req'), 0)} µs" for mode in modes)
+                out.append(f"For scale: at 90% of the limit ({f_rps(0.9 * limit)} req/s) on {cpus} CPUs, the whole "
+                           f"machine (app, wrk, kernel) may spend at most {budget:.0f} µs of CPU per request. "
+                           f"The app alone spent (median): {used}.")
+                out.append("")
 
     # -- every round
     out.append("## Every round")
