@@ -281,11 +281,6 @@ start_app() {   # start_app MODE LOGFILE
             cause="$(grep -m1 -E '^[a-zA-Z.$]+(Exception|Error)(: .*)?$' "$logfile" || true)"
             echo "run-http-benchmark: $mode: /actuator/health answers 500: every request fails. First exception in $logfile:" >&2
             echo "    ${cause:-(none found; see the log)}" >&2
-            if grep -q "No Scope registered for scope name 'fiber'" "$logfile"; then
-                echo "    The demo's @FiberScoped RequestContext (used by RequestIdentityFilter on every request) needs" >&2
-                echo "    Evergreen's 'fiber' scope, which evergreen.enabled=false does not register: this jar cannot run" >&2
-                echo "    the $mode mode. See benchmarks/http/README.md (Known problem)." >&2
-            fi
             die "$mode: the app cannot serve requests"
         fi
         (( $(date +%s) < deadline )) || { tail -40 "$logfile" >&2; die "$mode: /actuator/health not UP within $START_TIMEOUT s (last status ${health:-none}; log: $logfile)"; }

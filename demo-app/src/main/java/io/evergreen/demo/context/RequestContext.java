@@ -1,15 +1,10 @@
 package io.evergreen.demo.context;
 
-import io.evergreen.spring.FiberScoped;
-
-import org.springframework.stereotype.Component;
-
 /**
  * Who and what the current request is about: one instance per request, shared with every fiber the request
- * spawns (a {@code @FiberScoped} bean; Spring's request scope is not visible in child threads).
+ * spawns (a {@code @FiberScoped} bean, see {@link RequestContextConfiguration}; Spring's request scope is not
+ * visible in child threads).
  */
-@Component
-@FiberScoped
 public class RequestContext {
 
     private String requestId = "none";

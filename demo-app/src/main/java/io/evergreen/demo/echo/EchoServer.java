@@ -1,5 +1,6 @@
 package io.evergreen.demo.echo;
 
+import io.evergreen.fiber.Fiber;
 import io.evergreen.io.ReadLimitExceededException;
 import io.evergreen.io.TcpServer;
 import io.evergreen.io.TcpStream;
@@ -13,6 +14,7 @@ import java.time.Duration;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -34,8 +36,12 @@ public class EchoServer implements SmartLifecycle {
     private final EchoProperties properties;
     private volatile TcpServer server;
 
-    public EchoServer(EventLoopGroup group, EchoProperties properties) {
-        this.group = group;
+    /**
+     * Serves on the application's loops; with {@code evergreen.enabled=false} (no loops in the context) on the
+     * default group of fibers, which Evergreen creates on first use.
+     */
+    public EchoServer(ObjectProvider<EventLoopGroup> group, EchoProperties properties) {
+        this.group = group.getIfAvailable(Fiber::defaultGroup);
         this.properties = properties;
     }
 
