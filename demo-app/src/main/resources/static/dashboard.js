@@ -492,8 +492,6 @@
         if (Number.isFinite(threshold) && threshold > 0) {
             const y = scale.y(threshold);
             svg.append(svgEl('line', {class: 'threshold', x1: frame.left, x2: frame.right, y1: y, y2: y, stroke: '#f85149'}));
-            svg.append(svgEl('text', {class: 'threshold-label', x: frame.right - 4, y: y + 12, 'text-anchor': 'end', fill: '#f85149'},
-                'blocked ≥ ' + fmtMs(threshold) + ' ms'));
         }
         const counts = [];
         const items = [];
@@ -511,6 +509,13 @@
             }
             const last = history[history.length - 1].p99[loop];
             items.push({color: color, label: 'loop ' + loop, value: Number.isFinite(last) ? fmtMs(last) + ' ms' : '–'});
+        }
+        if (Number.isFinite(threshold) && threshold > 0) {
+            // Over the lines, with a halo in the panel's colour so that it stays legible; under the line at the top.
+            const y = scale.y(threshold);
+            svg.append(svgEl('text', {
+                class: 'threshold-label', x: frame.left + 6, y: y - 5 < frame.top + 10 ? y + 13 : y - 5, fill: '#f85149',
+            }, 'blocked ≥ ' + fmtMs(threshold) + ' ms'));
         }
         finishChart(svg, frame, counts.length > 0 ? Math.min(...counts) : 0);
         legend('legend-latency', items);
