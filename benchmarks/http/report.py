@@ -12,8 +12,9 @@ import statistics
 import sys
 
 MODES = ["platform", "virtual", "evergreen"]
-ROWS = ["hello", "json", "sleep", "orders"]
-ROW_TITLES = {"hello": "GET /hello", "json": "GET /json", "sleep": "GET /sleep", "orders": "POST /orders"}
+ROWS = ["hello", "json", "sleep", "sleep0", "orders"]
+ROW_TITLES = {"hello": "GET /hello", "json": "GET /json", "sleep": "GET /sleep",
+              "sleep0": "GET /sleep without the wait (the sleep row's CPU ceiling)", "orders": "POST /orders"}
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
@@ -232,14 +233,18 @@ def build(raw):
                          f"{f_rps(ev)} vs {f_rps(vt)} = {f_ratio(ev, vt)}", f"**{verdict}**{note}"])
     if "sleep" in rows:
         ev, limit = med("sleep", "evergreen", "rps"), limit_of("sleep")
+        ceiling = med("sleep0", "evergreen", "rps") if "sleep0" in rows else None
         if ev is None or limit is None:
             bar_rows.append(["evergreen ≥ 90% of the physical limit, sleep row", "–", "n/a"])
         else:
-            verdict = "PASS" if ev >= 0.9 * limit else "MISS"
+            # DESIGN §6: 90% of the physical limit (connections / sleep), or of the CPU-bound ceiling where the CPU
+            # cannot reach that limit: the same endpoint without the wait, at the same connections.
+            bound, bound_name = (limit, "physical limit") if ceiling is None or ceiling >= limit else (ceiling, "CPU-bound ceiling (sleep0)")
+            verdict = "PASS" if ev >= 0.9 * bound else "MISS"
             if any(c["problems"] for c in group("sleep", "evergreen")):
                 verdict = "MISS (evergreen had errors)" if verdict == "PASS" else "MISS (and evergreen had errors)"
-            bar_rows.append([f"evergreen ≥ 90% of the physical limit, {path_of('sleep')}",
-                             f"{f_rps(ev)} / {f_rps(limit)} = {ev / limit:.1%}", f"**{verdict}**"])
+            bar_rows.append([f"evergreen ≥ 90% of the {bound_name}, {path_of('sleep')}",
+                             f"{f_rps(ev)} / {f_rps(bound)} = {ev / bound:.1%}", f"**{verdict}**"])
     out.append(table(["Bar", "Median over rounds", "Verdict"], bar_rows, ["l", "r", "l"]))
     out.append("")
     out.append("A bar passes on the medians over rounds; a row where any evergreen round had socket errors or "
@@ -297,8 +302,8 @@ def build(raw):
                                if med(row, mode, "rps") is not None)
             out.append(f"Physical limit: {conns:,} connections / {sleep_ms:g} ms = {f_rps(limit)} req/s (each "
                        f"connection has one request in flight, and each takes at least {sleep_ms:g} ms). Share of it: "
-                       f"{shares}. The CPU-bound ceiling of this machine for this row is unknown (not measured); only "
-                       f"the share of the physical limit is reported. The p50 floor is {sleep_ms:g} ms.")
+                       f"{shares}. The CPU-bound ceiling is the sleep0 row: the same endpoint without the wait, at the same "
+                       f"connections. The p50 floor is {sleep_ms:g} ms.")
             out.append("")
             try:
                 cpus = int(meta.get("nproc", ""))

@@ -13,7 +13,7 @@ COMMAND_LINE="${COMMAND_LINE% }"
 ROUNDS=3
 WARMUP=20
 DURATION=30
-ROWS="hello,json,sleep,orders"
+ROWS="hello,json,sleep,sleep0,orders"
 MODES="platform,virtual,evergreen"
 PORT=18090
 HEAP="1g"
@@ -26,7 +26,7 @@ RESET_ORDERS=0
 OUT_DIR="$REPO/benchmarks/results"
 JAR="$REPO/demo-app/target/demo-app-0.1.0-SNAPSHOT.jar"
 APP_ARGS=""
-declare -A CONNS=([hello]=64 [json]=64 [sleep]=1000 [orders]=200)
+declare -A CONNS=([hello]=64 [json]=64 [sleep]=1000 [sleep0]=1000 [orders]=200)
 
 usage() {
     cat <<EOF
@@ -40,9 +40,9 @@ Options:
   --rounds N            rounds of (platform virtual evergreen)                   [$ROUNDS]
   --warmup S            wrk warm-up per row, seconds (0: none)                   [$WARMUP]
   --duration S          wrk measurement per row, seconds                         [$DURATION]
-  --rows LIST           comma list of hello,json,sleep,orders                    [$ROWS]
+  --rows LIST           comma list of hello,json,sleep,sleep0,orders      [$ROWS]
   --modes LIST          comma list of platform,virtual,evergreen (order = order within a round) [$MODES]
-  --conns ROW=N,...     connections per row     [hello=64,json=64,sleep=1000,orders=200]
+  --conns ROW=N,...     connections per row     [hello=64,json=64,sleep=1000,sleep0=1000,orders=200]
   --sleep-ms MS         the sleep row's ?ms=                                     [$SLEEP_MS]
   --port P              the app's port (must be free)                            [$PORT]
   --heap SIZE           -Xms and -Xmx of the app                                 [$HEAP]
@@ -72,7 +72,7 @@ while [[ $# -gt 0 ]]; do
         --conns)
             IFS=',' read -r -a pairs <<< "$2"
             for pair in "${pairs[@]}"; do
-                [[ "$pair" =~ ^(hello|json|sleep|orders)=([0-9]+)$ ]] || die "--conns: bad entry '$pair' (ROW=N)"
+                [[ "$pair" =~ ^(hello|json|sleep|sleep0|orders)=([0-9]+)$ ]] || die "--conns: bad entry '$pair' (ROW=N)"
                 CONNS[${BASH_REMATCH[1]}]="${BASH_REMATCH[2]}"
             done
             shift 2 ;;
@@ -105,15 +105,16 @@ IFS=',' read -r -a MODE_LIST <<< "$MODES"
 (( ${#ROW_LIST[@]} > 0 )) || die "--rows is empty"
 (( ${#MODE_LIST[@]} > 0 )) || die "--modes is empty"
 for row in "${ROW_LIST[@]}"; do
-    [[ "$row" =~ ^(hello|json|sleep|orders)$ ]] || die "unknown row '$row' (hello, json, sleep, orders)"
+    [[ "$row" =~ ^(hello|json|sleep|sleep0|orders)$ ]] || die "unknown row '$row' (hello, json, sleep, sleep0, orders)"
     (( CONNS[$row] >= WRK_THREADS )) || die "row $row: wrk needs at least as many connections as threads"
 done
 for mode in "${MODE_LIST[@]}"; do
     [[ "$mode" =~ ^(platform|virtual|evergreen)$ ]] || die "unknown mode '$mode' (platform, virtual, evergreen)"
 done
 
-declare -A ROW_PATH=([hello]="/hello" [json]="/json" [sleep]="/sleep?ms=$SLEEP_MS" [orders]="/orders")
-declare -A ROW_EXPECT=([hello]=200 [json]=200 [sleep]=200 [orders]=201)
+# sleep0: the sleep endpoint without the wait, at the sleep row's connections: the CPU-bound ceiling of the sleep row.
+declare -A ROW_PATH=([hello]="/hello" [json]="/json" [sleep]="/sleep?ms=$SLEEP_MS" [sleep0]="/sleep?ms=0" [orders]="/orders")
+declare -A ROW_EXPECT=([hello]=200 [json]=200 [sleep]=200 [sleep0]=200 [orders]=201)
 declare -A MODE_ARGS=(
     [platform]="--evergreen.enabled=false"
     [virtual]="--evergreen.enabled=false --spring.threads.virtual.enabled=true"
@@ -203,7 +204,7 @@ meta rounds "$ROUNDS"; meta warmup "$WARMUP"; meta duration "$DURATION"
 meta rows "$ROWS"; meta modes "$MODES"; meta port "$PORT"; meta heap "$HEAP"
 meta wrk_threads "$WRK_THREADS"; meta wrk_timeout "$WRK_TIMEOUT"; meta sleep_ms "$SLEEP_MS"
 meta app_args "$APP_ARGS"; meta reset_orders "$RESET_ORDERS"; meta ulimit_n "$(ulimit -n)"
-for row in hello json sleep orders; do meta "conns_$row" "${CONNS[$row]}"; meta "path_$row" "${ROW_PATH[$row]}"; done
+for row in hello json sleep sleep0 orders; do meta "conns_$row" "${CONNS[$row]}"; meta "path_$row" "${ROW_PATH[$row]}"; done
 
 printf 'round\tmode\trow\tconns\twrk_rc\twrk_file\twall_s\tapp_ticks\twrk_user_s\twrk_sys_s\tmachine_busy_ticks\tmachine_total_ticks\tthreads_after\tclk_tck\n' \
     > "$RAW/cells.tsv"

@@ -26,7 +26,8 @@ class EvergreenPropertiesMetadataTests {
         assertThat(properties).extracting(property -> property.get("name"))
             .containsExactlyInAnyOrder("evergreen.enabled", "evergreen.loops", "evergreen.scheduler",
                     "evergreen.shutdown-timeout", "evergreen.web.enabled", "evergreen.web.max-in-flight",
-                    "evergreen.web.retry-after", "evergreen.async.enabled");
+                    "evergreen.web.retry-after", "evergreen.async.enabled", "evergreen.blocked-threshold",
+                    "evergreen.latency-probe-interval");
         assertThat(properties).allSatisfy(property -> assertThat((String) property.get("description"))
             .as("description of %s", property.get("name"))
             .isNotBlank());
@@ -37,6 +38,7 @@ class EvergreenPropertiesMetadataTests {
             .extracting(property -> property.get("name") + "=" + property.get("defaultValue"))
             .containsExactlyInAnyOrder("evergreen.enabled=true", "evergreen.scheduler=loop",
                     "evergreen.shutdown-timeout=30s", "evergreen.web.enabled=true", "evergreen.web.retry-after=1s",
-                    "evergreen.async.enabled=true");
+                    "evergreen.async.enabled=true", "evergreen.blocked-threshold=100ms",
+                    "evergreen.latency-probe-interval=100ms");
     }
 }
