@@ -16,6 +16,10 @@ import java.util.function.UnaryOperator;
  * Micrometer's context-propagation library, so that the MDC and the current observation follow a request
  * into the fibers it spawns.</li>
  * </ul>
+ * Thread-local context is handed on from fiber to fiber only. A platform thread that starts fibers is a server's
+ * poller handing out requests, or a scheduler: it has no request context to give, and capturing and restoring
+ * its empty one cost a third of the throughput of a small HTTP request (benchmarks/RESULTS.md §10). Code on a
+ * platform thread that wants its MDC in a fiber wraps the task itself ({@code ContextSnapshot.wrap}).
  */
 public final class FiberSpawnDecorator implements UnaryOperator<Callable<?>> {
 
@@ -37,6 +41,6 @@ public final class FiberSpawnDecorator implements UnaryOperator<Callable<?>> {
     @Override
     public Callable<?> apply(Callable<?> task) {
         FiberScopeStore.prepareForChild();
-        return threadContext != null ? threadContext.apply(task) : task;
+        return threadContext != null && Fiber.current() != null ? threadContext.apply(task) : task;
     }
 }
