@@ -41,15 +41,12 @@ public class EvergreenEndpoint {
 
     @ReadOperation
     public EvergreenDescriptor evergreen() {
-        List<LoopDescriptor> loops = group.loops().stream().map(this::describe).toList();
-        int running = 0, runnable = 0, parked = 0;
+        // One census per loop: the loop's row and the totals read the same counts.
+        List<FiberCensus> censuses = group.loops().stream().map(loop -> FiberRegistry.of(loop).census()).toList();
+        List<LoopDescriptor> loops = group.loops().stream().map(loop -> describe(loop, censuses.get(loop.index()))).toList();
+        FiberCensus live = censuses.stream().reduce(FiberCensus.EMPTY, FiberCensus::plus);
         long started = 0, succeeded = 0, failed = 0, cancelled = 0;
         long entries = 0, hits = 0, misses = 0, initials = 0, sets = 0, inherited = 0;
-        for (LoopDescriptor loop : loops) {
-            running += loop.fibers().running();
-            runnable += loop.fibers().runnable();
-            parked += loop.fibers().parked();
-        }
         for (EventLoop loop : group.loops()) {
             LoopStats stats = loop.stats();
             started += stats.fibersStarted();
@@ -63,7 +60,7 @@ public class EvergreenEndpoint {
             sets += stats.localsSets();
             inherited += stats.localsInheritedCopies();
         }
-        FiberTotals fibers = new FiberTotals(running + runnable + parked, running, runnable, parked, started,
+        FiberTotals fibers = new FiberTotals(live.total(), live.running(), live.runnable(), live.parked(), started,
                 succeeded + failed + cancelled, succeeded, failed, cancelled);
         LocalStorage localStorage = new LocalStorage(FiberLocal.keysCreated(), entries,
                 new Lookups(hits, misses, initials), sets, inherited,
@@ -73,10 +70,9 @@ public class EvergreenEndpoint {
                 watchdog.recentEvents().stream().map(BlockedEventDescriptor::of).toList());
     }
 
-    private LoopDescriptor describe(EventLoop loop) {
+    private LoopDescriptor describe(EventLoop loop, FiberCensus census) {
         LoopStats stats = loop.stats();
         int index = loop.index();
-        FiberCensus census = FiberRegistry.of(loop).census();
         return new LoopDescriptor(index, loop.thread().getName(), loopState(loop),
                 new Fibers(census.total(), census.running(), census.runnable(), census.parked()),
                 new Queues(stats.readyQueueDepth(), stats.externalQueueDepth(), stats.timerQueueDepth()),
