@@ -110,8 +110,9 @@ public final class Fiber<T> implements LoopBound {
             }
         }
         if (loop.mode() == SchedulerMode.LOOP) {
-            FiberRunner runner = new FiberRunner(this, loop, ThreadLocalRandom.current().nextInt());
-            this.thread = JdkVirtualThreadHook.newVirtualThread(runner, name == null ? "" : name, this::runBody);
+            this.thread = JdkVirtualThreadHook.newVirtualThread(registry.scheduler(), name == null ? "" : name,
+                    this::runBody);
+            new FiberRunner(this, thread, loop, ThreadLocalRandom.current().nextInt());
         } else {
             this.thread = Thread.ofVirtual().name(name == null ? "" : name).unstarted(this::runBody);
         }

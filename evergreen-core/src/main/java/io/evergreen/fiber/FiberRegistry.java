@@ -8,13 +8,16 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The live fibers of one loop: an intrusive doubly-linked list through the fibers themselves, so that
- * registering costs two pointer writes and no allocation. A fiber is added by the thread that starts it and
- * removed as it ends; the lock also serves readers elsewhere (dumps, metrics).
+ * The fiber runtime's state on one loop: the live fibers, and the scheduler of their virtual threads.
+ * <p>
+ * The live fibers are an intrusive doubly-linked list through the fibers themselves, so that registering
+ * costs two pointer writes and no allocation. A fiber is added by the thread that starts it and removed as
+ * it ends; the lock also serves readers elsewhere (dumps, metrics).
  */
 public final class FiberRegistry implements LoopResidents {
 
     private final EventLoop loop;
+    private volatile LoopScheduler scheduler;
     private Fiber<?> head;
     private int live;
 
@@ -32,6 +35,20 @@ public final class FiberRegistry implements LoopResidents {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** The scheduler of the loop's virtual threads in {@code LOOP} mode, made on first use (one per loop). */
+    LoopScheduler scheduler() {
+        LoopScheduler existing = scheduler;
+        if (existing != null) {
+            return existing;
+        }
+        synchronized (this) {
+            if (scheduler == null) {
+                scheduler = new LoopScheduler(loop);
+            }
+            return scheduler;
+        }
     }
 
     synchronized void add(Fiber<?> fiber) {

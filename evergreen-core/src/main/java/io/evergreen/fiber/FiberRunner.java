@@ -1,58 +1,47 @@
 package io.evergreen.fiber;
 
 import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.JdkVirtualThreadHook;
 import io.evergreen.loop.MountedTask;
 
-import java.util.concurrent.Executor;
-
 /**
- * The scheduler of one fiber's virtual thread in {@code LOOP} mode. The JDK hands it the thread's
- * continuation each time the thread becomes ready; it queues itself on the fiber's loop, which mounts the
- * thread on the loop thread. The continuation task never changes, so a wake-up allocates nothing.
- * <p>
- * A virtual thread created inside the fiber ({@code Thread.ofVirtual()}, a library's virtual-thread
- * executor) inherits this scheduler from its creator. Its continuations are told apart from the fiber's own
- * (the first one this runner ever receives, at {@code start}) and go to the loop as plain callbacks: such a
- * thread runs on the fiber's loop, but is not the fiber.
+ * What the loop runs to mount one fiber's virtual thread in {@code LOOP} mode. It takes the place of the
+ * thread's own continuation task ({@link JdkVirtualThreadHook#replaceContinuation}), so that the JDK hands
+ * it to the loop's {@link LoopScheduler} each time the thread becomes ready: the scheduler then knows the
+ * fiber without a lookup, marks it runnable and queues this task, which never changes, so that a wake-up
+ * allocates nothing.
  * <p>
  * One wake-up in {@value #SAMPLE_EVERY} is timed from the wake-up to the mount, for the loop's schedule-delay
  * statistics; the others cost an increment.
  */
-final class FiberRunner implements Executor, MountedTask {
+final class FiberRunner implements MountedTask {
 
     static final int SAMPLE_EVERY = 64;
 
     private final Fiber<?> fiber;
     private final EventLoop loop;
-    private volatile Runnable ownContinuation;
+    private final Runnable continuation;
     /** Counts the fiber's wake-ups; offset by its id so that one fiber in 64 has its start sampled. */
     private int wakeups;
     /** When the sampled wake-up happened, or 0. Published to the loop thread by {@code loop.execute}. */
     private long wokenAtNanos;
 
-    FiberRunner(Fiber<?> fiber, EventLoop loop, long seed) {
+    /** Becomes the task of {@code thread}, the fiber's virtual thread, not yet started. */
+    FiberRunner(Fiber<?> fiber, Thread thread, EventLoop loop, long seed) {
         this.fiber = fiber;
         this.loop = loop;
         this.wakeups = (int) seed;
+        this.continuation = JdkVirtualThreadHook.replaceContinuation(thread, this);
     }
 
-    @Override
-    public void execute(Runnable continuation) {
-        Runnable own = ownContinuation;
-        if (own == null) {
-            // The fiber's own thread starts before any thread it creates can: the first task is its own.
-            ownContinuation = own = continuation;
+    /** The fiber's thread is ready to run: queue it on its loop. */
+    void wake() {
+        fiber.markRunnable();
+        // A fiber wakes once per park, so this counter has one writer at a time.
+        if ((wakeups++ & (SAMPLE_EVERY - 1)) == 0) {
+            wokenAtNanos = System.nanoTime();
         }
-        if (continuation == own) {
-            fiber.markRunnable();
-            // A fiber wakes once per park, so this counter has one writer at a time.
-            if ((wakeups++ & (SAMPLE_EVERY - 1)) == 0) {
-                wokenAtNanos = System.nanoTime();
-            }
-            loop.execute(this);
-        } else {
-            loop.execute(continuation);
-        }
+        loop.execute(this);
     }
 
     @Override
@@ -63,7 +52,7 @@ final class FiberRunner implements Executor, MountedTask {
             loop.stats().scheduleDelay().record(System.nanoTime() - wokenAt);
         }
         fiber.markRunning();
-        ownContinuation.run();
+        continuation.run();
         fiber.markParkedIfStillRunning();
     }
 

@@ -15,4 +15,7 @@ public interface Handle {
      * Whether {@link #cancel()} prevented the callback from running.
      */
     boolean isCancelled();
+
+    /** Whether the callback has run or was cancelled: it will not run any more. */
+    boolean isDone();
 }

@@ -3,6 +3,8 @@ package io.evergreen.loop;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.lang.reflect.InaccessibleObjectException;
 import java.util.concurrent.Executor;
 
 /**
@@ -32,11 +34,15 @@ public final class JdkVirtualThreadHook {
 
     private static final MethodHandle NEW_VIRTUAL_THREAD;
     private static final MethodHandle CURRENT_CARRIER_THREAD;
+    private static final MethodHandle GET_CONTINUATION;
+    private static final MethodHandle SET_CONTINUATION;
     private static final RuntimeException UNAVAILABLE;
 
     static {
         MethodHandle factory = null;
         MethodHandle carrier = null;
+        MethodHandle getContinuation = null;
+        MethodHandle setContinuation = null;
         RuntimeException failure = null;
         try {
             Class<?> builders = Class.forName("java.lang.ThreadBuilders");
@@ -45,7 +51,15 @@ public final class JdkVirtualThreadHook {
                     MethodType.methodType(Thread.class, Executor.class, String.class, int.class, Runnable.class));
             carrier = MethodHandles.privateLookupIn(Thread.class, MethodHandles.lookup())
                     .findStatic(Thread.class, "currentCarrierThread", MethodType.methodType(Thread.class));
-        } catch (IllegalAccessException e) {
+            Class<?> virtualThread = Class.forName("java.lang.VirtualThread");
+            Field continuation = virtualThread.getDeclaredField("runContinuation");
+            continuation.setAccessible(true); // final: only a setAccessible field yields a setter
+            MethodHandles.Lookup threadLookup = MethodHandles.privateLookupIn(virtualThread, MethodHandles.lookup());
+            getContinuation = threadLookup.unreflectGetter(continuation)
+                    .asType(MethodType.methodType(Runnable.class, Thread.class));
+            setContinuation = threadLookup.unreflectSetter(continuation)
+                    .asType(MethodType.methodType(void.class, Thread.class, Runnable.class));
+        } catch (IllegalAccessException | InaccessibleObjectException e) {
             failure = new IllegalStateException("Evergreen's LOOP scheduler needs the JVM option "
                     + "'--add-opens java.base/java.lang=ALL-UNNAMED' (or the jar manifest attribute "
                     + "'Add-Opens: java.base/java.lang'). Add it, or choose the JDK scheduler mode "
@@ -53,12 +67,15 @@ public final class JdkVirtualThreadHook {
                     + "loop affinity and the one-fiber-at-a-time guarantee.", e);
         } catch (ReflectiveOperationException e) {
             failure = new IllegalStateException("This JDK (" + Runtime.version() + ") lacks "
-                    + "java.lang.ThreadBuilders.newVirtualThread(Executor, String, int, Runnable), which Evergreen's "
-                    + "LOOP scheduler was built against (JDK 25). Choose the JDK scheduler mode "
+                    + "java.lang.ThreadBuilders.newVirtualThread(Executor, String, int, Runnable) or the field "
+                    + "java.lang.VirtualThread.runContinuation, which Evergreen's LOOP scheduler was built against "
+                    + "(JDK 25). Choose the JDK scheduler mode "
                     + "(SchedulerMode.JDK, property evergreen.scheduler=jdk).", e);
         }
         NEW_VIRTUAL_THREAD = factory;
         CURRENT_CARRIER_THREAD = failure == null ? carrier : null;
+        GET_CONTINUATION = failure == null ? getContinuation : null;
+        SET_CONTINUATION = failure == null ? setContinuation : null;
         UNAVAILABLE = failure;
         if (failure == null) {
             startJdkPollersFromPlatformThread();
@@ -90,6 +107,30 @@ public final class JdkVirtualThreadHook {
         check();
         try {
             return (Thread) NEW_VIRTUAL_THREAD.invokeExact(scheduler, name, CHARACTERISTICS, task);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Puts {@code replacement} in place of the task the JDK hands the scheduler each time the virtual thread
+     * is ready to run ({@code VirtualThread.runContinuation}), and returns the JDK's own task, which
+     * {@code replacement} must run to mount the thread. The scheduler then recognises the thread by its task
+     * alone, so that one scheduler can serve every thread of a loop (the JDK gives a scheduler that is a
+     * {@code ForkJoinPool} the thread's timeouts too). Only on a thread not yet started, made by
+     * {@link #newVirtualThread}: the JDK reads the field each time it schedules the thread.
+     */
+    public static Runnable replaceContinuation(Thread unstarted, Runnable replacement) {
+        check();
+        if (unstarted.getState() != Thread.State.NEW) {
+            throw new IllegalStateException(unstarted + " has started");
+        }
+        try {
+            Runnable own = (Runnable) GET_CONTINUATION.invokeExact(unstarted);
+            SET_CONTINUATION.invokeExact(unstarted, replacement);
+            return own;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {

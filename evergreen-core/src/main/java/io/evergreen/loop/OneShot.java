@@ -36,4 +36,8 @@ abstract class OneShot {
     public final boolean isCancelled() {
         return state == CANCELLED;
     }
+
+    public final boolean isDone() {
+        return state != PENDING;
+    }
 }
