@@ -462,6 +462,15 @@ public final class EventLoop implements Executor, LoopBound {
         return (int) TIMER_DEPTH.getOpaque(this);
     }
 
+    /**
+     * Work waiting for the loop thread: the ready queue as of the last iteration plus what other threads
+     * have handed in since and the loop has not taken. The second part is live, so a loop thread that the
+     * OS has descheduled, or that a long callback holds, shows its backlog growing at once.
+     */
+    long queuedWork() {
+        return readyDepth() + stats.externalQueueDepth();
+    }
+
     boolean isPolling() {
         return (boolean) POLLING.getOpaque(this);
     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -94,6 +95,25 @@ public final class EventLoopGroup implements AutoCloseable {
     public EventLoop next() {
         int size = loops.size();
         return size == 1 ? loops.getFirst() : loops.get(Math.floorMod(nextIndex.getAndIncrement(), size));
+    }
+
+    /**
+     * The less busy of two loops, for work that may start on any loop (a new request's fiber): the next one
+     * in round-robin order and one other at random, compared by the work queued for them (power of two
+     * choices). On a tie it is the round-robin one, so an idle group still spreads work evenly; under
+     * saturation a loop whose thread is held (descheduled by the OS, running a long callback) stops receiving
+     * new work while its backlog drains, instead of queueing more behind it.
+     */
+    public EventLoop leastLoaded() {
+        int size = loops.size();
+        if (size == 1) {
+            return loops.getFirst();
+        }
+        int first = Math.floorMod(nextIndex.getAndIncrement(), size);
+        int other = (first + 1 + ThreadLocalRandom.current().nextInt(size - 1)) % size;
+        EventLoop preferred = loops.get(first);
+        EventLoop alternative = loops.get(other);
+        return alternative.queuedWork() < preferred.queuedWork() ? alternative : preferred;
     }
 
     /** The loop of the calling fiber or loop thread if it belongs to this group, else null. */

@@ -69,6 +69,35 @@ class EventLoopGroupTest {
     }
 
     @Test
+    void least_loaded_spreads_work_in_turn_over_idle_loops() {
+        try (EventLoopGroup group = EventLoopGroup.create(3)) {
+            List<EventLoop> picked = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                picked.add(group.leastLoaded());
+            }
+
+            assertThat(picked.subList(0, 3)).containsExactlyInAnyOrderElementsOf(group.loops());
+            assertThat(picked.subList(3, 6)).isEqualTo(picked.subList(0, 3));
+        }
+    }
+
+    @Test
+    void least_loaded_passes_over_a_loop_whose_thread_is_held_with_work_queued_behind_it() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2)) {
+            EventLoop held = group.loop(0);
+            try (LoopBlocker blocked = LoopBlocker.block(held)) {
+                for (int i = 0; i < 10; i++) {
+                    held.execute(() -> { });
+                }
+
+                for (int i = 0; i < 20; i++) {
+                    assertThat(group.leastLoaded()).isSameAs(group.loop(1));
+                }
+            }
+        }
+    }
+
+    @Test
     void the_builder_rejects_fewer_than_one_loop_with_a_message_saying_so() {
         assertThatThrownBy(() -> EventLoopGroup.builder().loops(0))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -14,7 +14,8 @@ import org.springframework.core.task.TaskRejectedException;
 
 /**
  * An {@link AsyncTaskExecutor} that runs each task on a new fiber of an {@link EventLoopGroup}: a task
- * submitted from a fiber of the group stays on that fiber's loop, any other goes to the group's next loop.
+ * submitted from a fiber of the group stays on that fiber's loop, any other goes to the less busy of two of
+ * the group's loops ({@link EventLoopGroup#leastLoaded()}).
  * <p>
  * The Spring starter hands it to the embedded web server, so that every request runs on a fiber, and
  * behind {@code applicationTaskExecutor} for {@code @Async} and MVC async. A fiber is cheap: there is no
@@ -79,7 +80,7 @@ public final class FiberExecutor implements AsyncTaskExecutor {
 
     private EventLoop loopForNewFiber() {
         EventLoop current = group.current();
-        return current != null ? current : group.next();
+        return current != null ? current : group.leastLoaded();
     }
 
     @Override
