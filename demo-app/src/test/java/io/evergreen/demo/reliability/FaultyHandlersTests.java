@@ -49,28 +49,8 @@ import static org.awaitility.Awaitility.await;
  * request lands on is the executor's round robin: each probe says where it ran and whether the hog held a loop
  * at that moment, and the fiber registry counts the probes waiting on the held loop.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = { "evergreen.loops=2",
-        "evergreen.blocked-threshold=100ms", "demo.echo.enabled=false",
-        // Idle keep-alive connections are never timed out by the server during a test: no stray request fiber
-        // then lands on a held loop, where the probes are counted.
-        "server.tomcat.keep-alive-timeout=10m", "server.tomcat.connection-timeout=10m" })
-@Import({ FaultyHandlers.class, LoopHog.class })
 @ExtendWith(OutputCaptureExtension.class)
-class FaultyHandlersTests {
-
-    private static final Duration PATIENCE = Duration.ofSeconds(30);
-
-    /** Enough that the round robin gives each of the two loops some. */
-    private static final int PROBES = 8;
-
-    /** One client for the class: closing one makes Tomcat dispatch a fiber per connection it had open. */
-    private static Http http;
-
-    @LocalServerPort
-    int port;
-
-    @Autowired
-    EventLoopGroup group;
+class FaultyHandlersTests extends AbstractFaultsTests {
 
     @Autowired
     LoopWatchdog watchdog;
@@ -78,46 +58,13 @@ class FaultyHandlersTests {
     @Autowired
     MeterRegistry meters;
 
-    @Autowired
-    LoopHog hog;
-
-    @BeforeEach
-    void warmUpAndQuiesce() throws Exception {
-        if (http == null) {
-            http = new Http(port, PATIENCE);
-            // The first requests initialise Spring MVC and load classes, which holds a loop past the threshold
-            // on its own: that is not what these tests look at.
-            for (CompletableFuture<HttpResponse<String>> probe : probes()) {
-                assertThat(probe.get(PATIENCE.toSeconds(), TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-            }
-        }
-        await("no request fiber left over").atMost(PATIENCE).until(() -> group.liveFibers() == 0);
-    }
-
-    @AfterEach
-    void releaseTheHog() throws IOException {
-        hog.reset();
-    }
-
-    @AfterAll
-    static void closeHttp() {
-        if (http != null) {
-            http.close();
-            http = null;
-        }
-    }
-
     @Test
     void aHandlerThatThrowsGets500AndIsLoggedWhileBothLoopsKeepServing(CapturedOutput output) throws Exception {
         HttpResponse<String> failed = http.get("/faults/throw");
 
         assertThat(failed.statusCode()).isEqualTo(500);
         assertThat(output).contains("java.lang.IllegalStateException: " + FaultyHandlers.FAILURE_MESSAGE);
-        List<Where> served = new ArrayList<>();
-        for (CompletableFuture<HttpResponse<String>> probe : probes()) {
-            served.add(where(probe.get(PATIENCE.toSeconds(), TimeUnit.SECONDS)));
-        }
-        assertThat(served).extracting(Where::loop).containsOnly(0, 1).contains(0, 1);
+        assertThat(served(probes())).extracting(Where::loop).containsOnly(0, 1).contains(0, 1);
     }
 
     @Test
@@ -195,14 +142,6 @@ class FaultyHandlersTests {
                 .isEqualTo(blockedMeter(held)));
     }
 
-    private List<CompletableFuture<HttpResponse<String>>> probes() {
-        List<CompletableFuture<HttpResponse<String>>> probes = new ArrayList<>();
-        for (int i = 0; i < PROBES; i++) {
-            probes.add(http.getAsync("/faults/where"));
-        }
-        return probes;
-    }
-
     /** The indexes of the probes answered so far. */
     private static Set<Integer> answered(List<CompletableFuture<HttpResponse<String>>> probes) {
         return IntStream.range(0, probes.size()).filter(i -> probes.get(i).isDone()).boxed().collect(Collectors.toSet());
@@ -211,11 +150,6 @@ class FaultyHandlersTests {
     /** Request fibers given to the loop and not yet run: the loop is held, so they cannot have started. */
     private static int waitingOn(EventLoop loop) {
         return FiberRegistry.of(loop).census().runnable();
-    }
-
-    private static Where where(HttpResponse<String> response) {
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return new Where(JsonPath.read(response.body(), "$.loop"), JsonPath.read(response.body(), "$.hogHolding"));
     }
 
     private double blockedMeter(int loop) {
