@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -45,6 +46,8 @@ import static org.awaitility.Awaitility.await;
         "demo.echo.enabled=false", "spring.datasource.hikari.maximum-pool-size=4",
         "spring.datasource.hikari.connection-timeout=1000", "spring.datasource.hikari.validation-timeout=500" })
 @ActiveProfiles("postgres")
+// The context is bound to this class's proxy, closed after it: no other class may reuse it.
+@DirtiesContext
 class DatabaseOutageTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(30);
