@@ -53,6 +53,8 @@ abstract class AbstractFaultsTests {
     @Autowired
     LoopHog hog;
 
+    LogRecords logs;
+
     @BeforeEach
     void warmUpAndQuiesce() throws Exception {
         if (http == null) {
@@ -62,10 +64,14 @@ abstract class AbstractFaultsTests {
             served(probes());
         }
         await("no request fiber left over").atMost(PATIENCE).until(() -> group.liveFibers() == 0);
+        logs = LogRecords.open();
     }
 
     @AfterEach
-    void releaseTheHog() throws IOException {
+    void releaseTheHogAndCloseTheLogs() throws IOException {
+        if (logs != null) {
+            logs.close();
+        }
         hog.reset();
     }
 
