@@ -9,12 +9,10 @@ import io.evergreen.loop.EventLoop;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.system.CapturedOutput;
-import org.springframework.boot.test.system.OutputCaptureExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -23,35 +21,55 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * A {@link StackOverflowError} is an {@link Error}, not an exception: it must end the fiber (or callback) it was
  * thrown in and nothing else. Afterwards the same loop still runs callbacks, timers, new fibers and requests.
  */
-@ExtendWith(OutputCaptureExtension.class)
 class StackOverflowTests extends AbstractFaultsTests {
 
     @Autowired
     FaultyHandlers handlers;
 
     @Test
-    void aStackOverflowInARequestFiberIsA500AndItsLoopKeepsRunning(CapturedOutput output) throws Exception {
+    void aStackOverflowInARequestFiberIsA500AndItsLoopKeepsRunning() throws Exception {
         HttpResponse<String> response = http.get("/faults/overflow");
 
         assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(output).contains("java.lang.StackOverflowError");
+        assertThat(logs.of("org.apache.catalina", Level.SEVERE)).as("Tomcat's log of the failure")
+            .anyMatch(record -> LogRecords.thrownIncludes(record, StackOverflowError.class, null));
         int overflowed = handlers.lastOverflowLoop();
         assertThat(overflowed).isBetween(0, 1);
         assertLoopStillRuns(group.loop(overflowed));
         assertThat(served(probes())).extracting(Where::loop).contains(overflowed);
     }
 
+    /**
+     * Outside fibers, {@code Fiber.spawn} uses the default group: the one the last application context started
+     * set, or Evergreen's own. Which one does not matter here: each is a group of loops like any other.
+     */
     @Test
-    void aStackOverflowInASpawnedFiberFailsThatFiberOnlyAndItsLoopKeepsRunning() throws Exception {
+    void aStackOverflowInAFiberSpawnedOutsideFibersFailsThatFiberOnlyAndItsLoopKeepsRunning() throws Exception {
         Fiber<Long> overflowing = Fiber.spawn(() -> Recursion.deeper(0));
-        EventLoop loop = overflowing.loop();
-        assertThat(loop.group()).as("a fiber spawned outside fibers lands in the application's group").isSameAs(group);
 
-        Throwable failure = catchThrowable(() -> overflowing.join(PATIENCE));
+        assertFailedWithStackOverflow(overflowing);
+        assertLoopStillRuns(overflowing.loop());
+    }
+
+    /** Spawned from a fiber of the application's group: on its parent's loop, which the parent still runs on. */
+    @Test
+    void aStackOverflowInAChildFiberFailsThatFiberOnlyAndItsParentsLoopKeepsRunning() throws Exception {
+        EventLoop loop = group.loop(1);
+        Fiber<Throwable> parent = Fiber.builder().loop(loop).start(() -> {
+            Fiber<Long> child = Fiber.spawn(() -> Recursion.deeper(0));
+            Throwable failure = catchThrowable(() -> child.join(PATIENCE));
+            return EventLoop.current() == loop && child.loop() == loop ? failure : new AssertionError("moved off " + loop);
+        });
+
+        assertThat(parent.join(PATIENCE)).isInstanceOf(FiberFailedException.class).hasCauseInstanceOf(StackOverflowError.class);
+        assertLoopStillRuns(loop);
+    }
+
+    private static void assertFailedWithStackOverflow(Fiber<?> fiber) {
+        Throwable failure = catchThrowable(() -> fiber.join(PATIENCE));
 
         assertThat(failure).isInstanceOf(FiberFailedException.class).hasCauseInstanceOf(StackOverflowError.class);
-        assertThat(overflowing.state()).isEqualTo(FiberState.FAILED);
-        assertLoopStillRuns(loop);
+        assertThat(fiber.state()).isEqualTo(FiberState.FAILED);
     }
 
     /** Not a fiber: a plain callback on the loop thread's own stack. The loop logs it, counts it and goes on. */
