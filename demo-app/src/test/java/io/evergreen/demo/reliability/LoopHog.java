@@ -42,8 +42,8 @@ class LoopHog {
      * @return the iterations spun
      */
     long spin() {
-        long start = System.nanoTime();
         announceHold();
+        long start = System.nanoTime();
         long iterations = 0;
         try {
             while (!(released && elapsedSince(start) >= MIN_SPIN.toNanos()) && elapsedSince(start) < SPIN_LIMIT.toNanos()) {
