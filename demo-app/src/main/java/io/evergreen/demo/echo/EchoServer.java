@@ -9,6 +9,7 @@ import io.evergreen.loop.EventLoopGroup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -28,9 +29,6 @@ import org.springframework.stereotype.Component;
 public class EchoServer implements SmartLifecycle {
 
     private static final Logger logger = LoggerFactory.getLogger(EchoServer.class);
-
-    /** Idle connections are closed after this: a demo should not collect forgotten sockets. */
-    static final Duration IDLE_TIMEOUT = Duration.ofMinutes(5);
 
     private final EventLoopGroup group;
     private final EchoProperties properties;
@@ -55,16 +53,27 @@ public class EchoServer implements SmartLifecycle {
         logger.info("Echo server listening on {}", server.localAddress());
     }
 
+    /**
+     * Idle connections are closed after the idle timeout, whichever way they idle: a client that stops sending,
+     * and one that stops reading its echoes (its unread echoes fill the socket and the write queue, and the
+     * write waits). A demo should not collect forgotten sockets, nor their fibers and buffers.
+     */
     private void echo(TcpStream stream) throws IOException {
-        stream.readTimeout(IDLE_TIMEOUT);
+        stream.readTimeout(properties.idleTimeout()).writeTimeout(properties.idleTimeout());
         try {
-            for (String line; (line = stream.readLine(properties.maxLineBytes())) != null; ) {
-                stream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            try {
+                for (String line; (line = stream.readLine(properties.maxLineBytes())) != null; ) {
+                    stream.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                }
+            } catch (ReadLimitExceededException tooLong) {
+                stream.write(("error: line longer than " + properties.maxLineBytes() + " bytes\n").getBytes(StandardCharsets.UTF_8));
             }
-        } catch (ReadLimitExceededException tooLong) {
-            stream.write(("error: line longer than " + properties.maxLineBytes() + " bytes\n").getBytes(StandardCharsets.UTF_8));
+            stream.flush();
+        } catch (SocketTimeoutException idle) {
+            // A graceful close would wait the write timeout again, for echoes nobody reads.
+            stream.abort();
+            throw idle;
         }
-        stream.flush();
     }
 
     /** The port the server listens on (the chosen one when configured with 0). */
