@@ -32,8 +32,9 @@ import static org.awaitility.Awaitility.await;
  * request (a 500, logged). A handler that spins or pins holds its loop: the requests the executor gave to that
  * loop wait, and run only once the loop is released; the other loop serves its requests meanwhile; the
  * watchdog names the culprit, with its stack, while it holds the loop, and counts the incident. Which loop a
- * request lands on is the executor's round robin: each probe says where it ran and whether the hog held a loop
- * at that moment, and the fiber registry counts the probes waiting on the held loop.
+ * request lands on is the executor's choice (the less busy of two, so the held loop, its queue growing, gets
+ * few): each probe says where it ran and whether the hog held a loop at that moment, and the fiber registry
+ * counts the probes waiting on the held loop.
  */
 class FaultyHandlersTests extends AbstractFaultsTests {
 
