@@ -199,6 +199,28 @@ class EventLoopTest {
     }
 
     @Test
+    void a_due_timer_runs_after_at_most_one_bounded_batch_of_a_large_backlog() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            int backlog = 20 * EventLoop.MAX_CALLBACKS_PER_ITERATION;
+            int[] callbacksRun = new int[1];
+            Result<Integer> ranBeforeTimer = new Result<>();
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                loop.callLater(Duration.ZERO, () -> ranBeforeTimer.complete(callbacksRun[0]));
+                for (int i = 0; i < backlog; i++) {
+                    loop.execute(() -> callbacksRun[0]++);
+                }
+            }
+
+            // The timer is added by the first callback of the batch and fires in the next iteration.
+            assertThat(ranBeforeTimer.await(LIMIT)).isLessThan(EventLoop.MAX_CALLBACKS_PER_ITERATION);
+            Result<Integer> total = new Result<>();
+            loop.execute(() -> total.complete(callbacksRun[0])); // behind the whole backlog
+            assertThat(total.await(LIMIT)).isEqualTo(backlog);
+        }
+    }
+
+    @Test
     void cancelling_a_handle_twice_returns_false_the_second_time() throws Exception {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
