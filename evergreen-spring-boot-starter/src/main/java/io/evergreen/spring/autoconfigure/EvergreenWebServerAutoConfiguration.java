@@ -11,7 +11,6 @@ import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingFilterBean;
@@ -37,7 +36,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
         beforeName = { "org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration",
                 "org.springframework.boot.jetty.autoconfigure.servlet.JettyServletWebServerAutoConfiguration" })
 @ConditionalOnEvergreenEnabled
-@ConditionalOnBooleanProperty(name = "evergreen.web.enabled", matchIfMissing = true)
+@ConditionalOnEvergreenFeature("evergreen.web.enabled")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @EnableConfigurationProperties(EvergreenProperties.class)
 public final class EvergreenWebServerAutoConfiguration {

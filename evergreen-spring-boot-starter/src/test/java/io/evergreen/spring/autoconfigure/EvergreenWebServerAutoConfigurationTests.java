@@ -116,6 +116,12 @@ class EvergreenWebServerAutoConfigurationTests {
     }
 
     @Test
+    void webIsOnForEveryValueTheBinderReadsAsTrue() {
+        contextRunner.withPropertyValues("evergreen.web.enabled=on")
+            .run(context -> assertThat(context).hasSingleBean(EvergreenTomcatWebServerFactoryCustomizer.class));
+    }
+
+    @Test
     void backsOffWhenEvergreenIsDisabled() {
         contextRunner.withPropertyValues("evergreen.enabled=false")
             .run(context -> assertThat(context).doesNotHaveBean(EvergreenTomcatWebServerFactoryCustomizer.class));
