@@ -93,6 +93,12 @@ class EvergreenWebServerAutoConfigurationTests {
     }
 
     @Test
+    void anEmptyMaxInFlightMeansNoLimit() {
+        contextRunner.withPropertyValues("evergreen.web.max-in-flight=")
+            .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("evergreenMaxInFlightFilter"));
+    }
+
+    @Test
     void backsOffForTheApplicationsOwnMaxInFlightFilter() {
         contextRunner.withPropertyValues("evergreen.web.max-in-flight=10")
             .withUserConfiguration(UserFilterConfiguration.class)
