@@ -3,6 +3,7 @@ package io.evergreen.demo.reliability;
 import io.evergreen.demo.context.RequestContext;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.fiber.FiberLocal;
+import io.evergreen.loop.EventLoopGroup;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -126,11 +127,13 @@ class NoCrossTalkTests {
         static final FiberLocal<String> INHERITED_USER = FiberLocal.inheritable();
 
         private final RequestContext context;
-        private final AtomicIntegerArray parked = new AtomicIntegerArray(64);
-        private final AtomicIntegerArray mostParked = new AtomicIntegerArray(64);
+        private final AtomicIntegerArray parked;
+        private final AtomicIntegerArray mostParked;
 
-        IdentityEcho(RequestContext context) {
+        IdentityEcho(RequestContext context, EventLoopGroup group) {
             this.context = context;
+            this.parked = new AtomicIntegerArray(group.size());
+            this.mostParked = new AtomicIntegerArray(group.size());
         }
 
         @GetMapping("/test/identity")
