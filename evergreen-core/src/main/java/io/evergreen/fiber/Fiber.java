@@ -293,6 +293,25 @@ public final class Fiber<T> implements LoopBound {
         locals = null;
     }
 
+    /**
+     * For {@link FiberLocal#isolate()}: sets the fiber-local storage aside and starts an empty one. The entries set
+     * aside stay counted: the fiber still holds them.
+     */
+    LocalMap isolateLocals() {
+        LocalMap saved = locals;
+        locals = null;
+        return saved;
+    }
+
+    /** For {@link FiberLocal.Isolation#close()}: drops the isolated storage and puts back what was set aside. */
+    void restoreLocals(LocalMap saved) {
+        LocalMap dropped = locals;
+        if (dropped != null && dropped.size() > 0) {
+            localEntriesChanged(-dropped.size());
+        }
+        locals = saved;
+    }
+
     void localEntriesChanged(int delta) {
         countedLocalEntries += delta;
         loop.stats().recordLocalEntries(delta);

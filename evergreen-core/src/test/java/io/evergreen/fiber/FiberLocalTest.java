@@ -425,6 +425,116 @@ class FiberLocalTest {
         }
     }
 
+    // ---------------------------------------------------------------- isolation
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void an_isolated_stretch_starts_empty_and_the_fibers_values_come_back_after_it(SchedulerMode mode) {
+        FiberLocal<String> user = FiberLocal.create();
+        FiberLocal<String> initial = FiberLocal.withInitial(() -> "fresh");
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            List<String> seen = inFiber(group.loop(0), () -> {
+                user.set("first request");
+                initial.set("changed by the first request");
+                List<String> values = new ArrayList<>();
+                try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+                    values.add(user.get());
+                    values.add(initial.get());
+                    user.set("second request");
+                }
+                values.add(user.get());
+                values.add(initial.get());
+                return values;
+            });
+            assertThat(seen).containsExactly(null, "fresh", "first request", "changed by the first request");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void values_set_while_isolated_are_dropped_at_the_end_and_no_longer_counted(SchedulerMode mode) {
+        FiberLocal<String> kept = FiberLocal.create();
+        FiberLocal<String> dropped = FiberLocal.create();
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            LoopStats stats = group.loop(0).stats();
+            long baseline = stats.localsLiveEntries();
+            List<Object> seen = inFiber(group.loop(0), () -> {
+                kept.set("kept");
+                List<Object> values = new ArrayList<>();
+                try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+                    dropped.set("dropped");
+                    kept.set("shadowed");
+                    values.add(stats.localsLiveEntries());
+                }
+                values.add(stats.localsLiveEntries());
+                values.add(dropped.get());
+                try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+                    values.add(dropped.get());
+                }
+                return values;
+            });
+            assertThat(seen).containsExactly(baseline + 3, baseline + 1, null, null);
+            awaitLiveEntries(stats, baseline);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void a_child_spawned_while_isolated_inherits_the_isolated_values(SchedulerMode mode) {
+        FiberLocal<String> trace = FiberLocal.inheritable();
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            List<String> seen = inFiber(group.loop(0), () -> {
+                trace.set("outer");
+                try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+                    String beforeSet = Fiber.spawn(trace::get).join(WAIT);
+                    trace.set("inner");
+                    return List.of(String.valueOf(beforeSet), Fiber.spawn(trace::get).join(WAIT));
+                }
+            });
+            assertThat(seen).containsExactly("null", "inner");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void a_fiber_that_ends_while_isolated_frees_every_value(SchedulerMode mode) {
+        FiberLocal<String> local = FiberLocal.create();
+        FiberLocal<String> other = FiberLocal.create();
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            LoopStats stats = group.loop(0).stats();
+            long baseline = stats.localsLiveEntries();
+            inFiber(group.loop(0), () -> {
+                local.set("set aside");
+                FiberLocal.isolate();
+                other.set("isolated");
+                return null;
+            });
+            awaitLiveEntries(stats, baseline);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SchedulerMode.class)
+    void an_isolation_is_closed_by_the_fiber_that_opened_it(SchedulerMode mode) {
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode)) {
+            FiberLocal.Isolation isolation = inFiber(group.loop(0), FiberLocal::isolate);
+            assertThatThrownBy(() -> inFiber(group.loop(0), () -> {
+                isolation.close();
+                return null;
+            })).hasRootCauseInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void outside_fibers_isolation_changes_nothing() {
+        FiberLocal<String> local = FiberLocal.create();
+        local.set("thread value");
+        try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+            assertThat(local.get()).isEqualTo("thread value");
+        }
+        local.remove();
+    }
+
     // ---------------------------------------------------------------- outside fibers
 
     @Test

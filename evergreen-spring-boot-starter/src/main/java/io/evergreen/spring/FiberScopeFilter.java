@@ -1,6 +1,7 @@
 package io.evergreen.spring;
 
 import io.evergreen.fiber.Fiber;
+import io.evergreen.fiber.FiberLocal;
 
 import java.io.IOException;
 
@@ -14,14 +15,16 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.core.Ordered;
 
 /**
- * Makes each servlet request the owner of its {@code @FiberScoped} beans: the request gets a fresh fiber
- * scope, which the fibers it spawns share, and which ends when the request completes (for an async request,
- * when its async processing completes; its later dispatches, on other fibers, see the same scope).
+ * Makes each servlet request the owner of its fiber state: its {@code @FiberScoped} beans and its
+ * {@link FiberLocal} values. The request gets a fresh fiber scope, which the fibers it spawns share, and which
+ * ends when the request completes (for an async request, when its async processing completes; its later
+ * dispatches, on other fibers, see the same scope); and each dispatch runs with empty fiber-local storage
+ * ({@link FiberLocal#isolate()}), dropped when it returns.
  * <p>
- * Without it the scope would belong to the fiber that runs the request, and a server that serves the next
- * request of a keep-alive connection on the same fiber would hand it the previous request's beans. Does
- * nothing for requests that do not run on a fiber. Register it for every dispatcher type, before any filter
- * that may use fiber-scoped beans.
+ * Without it both would belong to the fiber that runs the request, and Tomcat serves the requests of a keep-alive
+ * connection one after the other on the same fiber: the next request, perhaps another user's behind a proxy,
+ * would get the previous request's beans and see its fiber-locals. Does nothing for requests that do not run on a
+ * fiber. Register it for every dispatcher type, before any filter that may use fiber-scoped beans or fiber-locals.
  */
 public final class FiberScopeFilter implements Filter, Ordered {
 
@@ -42,7 +45,7 @@ public final class FiberScopeFilter implements Filter, Ordered {
             if (requestStore == current) {
                 chain.doFilter(request, response); // a forward or include within the same dispatch
             } else {
-                filterWith(requestStore, current, request, response, chain); // a later dispatch of an async request
+                filterWith(requestStore, request, response, chain); // a later dispatch of an async request
             }
             return;
         }
@@ -50,7 +53,7 @@ public final class FiberScopeFilter implements Filter, Ordered {
         request.setAttribute(STORE_ATTRIBUTE, store);
         boolean async = false;
         try {
-            filterWith(store, current, request, response, chain);
+            filterWith(store, request, response, chain);
             async = request.isAsyncStarted();
             if (async) {
                 request.getAsyncContext().addListener(new OnRequestCompletion(store::end));
@@ -62,17 +65,15 @@ public final class FiberScopeFilter implements Filter, Ordered {
         }
     }
 
-    private static void filterWith(FiberScopeStore store, FiberScopeStore previous, ServletRequest request,
-            ServletResponse response, FilterChain chain) throws IOException, ServletException {
-        FiberScopeStore.CURRENT.set(store);
-        try {
+    /**
+     * Runs the chain in the store's scope with fiber-local storage of its own. The current store is a fiber-local
+     * too: it is set inside the isolation, and the fiber's previous one comes back with the rest when it ends.
+     */
+    private static void filterWith(FiberScopeStore store, ServletRequest request, ServletResponse response,
+            FilterChain chain) throws IOException, ServletException {
+        try (FiberLocal.Isolation ignored = FiberLocal.isolate()) {
+            FiberScopeStore.CURRENT.set(store);
             chain.doFilter(request, response);
-        } finally {
-            if (previous != null) {
-                FiberScopeStore.CURRENT.set(previous);
-            } else {
-                FiberScopeStore.CURRENT.remove();
-            }
         }
     }
 

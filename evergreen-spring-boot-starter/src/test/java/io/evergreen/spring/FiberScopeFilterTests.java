@@ -1,6 +1,7 @@
 package io.evergreen.spring;
 
 import io.evergreen.fiber.Fiber;
+import io.evergreen.fiber.FiberLocal;
 import io.evergreen.loop.EventLoopGroup;
 
 import java.time.Duration;
@@ -21,8 +22,9 @@ import org.springframework.mock.web.MockHttpServletResponse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The request owns its fiber scope, not the fiber that serves it: a server may serve the next request of a
- * keep-alive connection on the same fiber, and it must not see the previous request's beans.
+ * The request owns its fiber scope and its fiber-locals, not the fiber that serves it: a server may serve the next
+ * request of a keep-alive connection on the same fiber, and it must not see the previous request's beans or
+ * fiber-local values.
  */
 class FiberScopeFilterTests {
 
@@ -54,6 +56,39 @@ class FiberScopeFilterTests {
         assertThat(seen).hasSize(2).doesNotHaveDuplicates();
         assertThat(destroyed).containsExactlyElementsOf(seen);
         assertThat(scope.getLiveCount()).isZero();
+    }
+
+    @Test
+    void twoRequestsServedOneAfterTheOtherOnOneFiberDoNotSeeEachOthersFiberLocals() {
+        FiberLocal<String> user = FiberLocal.create();
+        List<String> seen = onFiber(() -> {
+            List<String> users = new ArrayList<>();
+            user.set("set by the server before any request");
+            for (String requestUser : List.of("alice", "bob")) {
+                filter.doFilter(new MockHttpServletRequest(), new MockHttpServletResponse(), (request, response) -> {
+                    users.add(user.get());
+                    user.set(requestUser);
+                });
+            }
+            users.add(user.get());
+            return users;
+        });
+        assertThat(seen).containsExactly(null, null, "set by the server before any request");
+    }
+
+    @Test
+    void aForwardWithinARequestKeepsItsFiberLocals() {
+        FiberLocal<String> user = FiberLocal.create();
+        String seen = onFiber(() -> {
+            MockHttpServletRequest request = new MockHttpServletRequest();
+            String[] forwarded = new String[1];
+            filter.doFilter(request, new MockHttpServletResponse(), (req, res) -> {
+                user.set("alice");
+                filter.doFilter(req, res, (forwardedRequest, forwardedResponse) -> forwarded[0] = user.get());
+            });
+            return forwarded[0];
+        });
+        assertThat(seen).isEqualTo("alice");
     }
 
     @Test

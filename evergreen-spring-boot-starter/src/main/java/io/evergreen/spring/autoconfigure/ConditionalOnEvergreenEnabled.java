@@ -6,15 +6,14 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
-
 /**
- * Matches unless {@code evergreen.enabled} is {@code false}.
+ * Matches unless {@code evergreen.enabled} is {@code false}. A value that is not a boolean fails start-up
+ * (see {@link ConditionalOnEvergreenFeature}).
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ ElementType.TYPE, ElementType.METHOD })
 @Documented
-@ConditionalOnBooleanProperty(name = "evergreen.enabled", matchIfMissing = true)
+@ConditionalOnEvergreenFeature("evergreen.enabled")
 public @interface ConditionalOnEvergreenEnabled {
 
 }

@@ -2,6 +2,7 @@ package io.evergreen.spring.autoconfigure;
 
 import io.evergreen.loop.SchedulerMode;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,14 +21,22 @@ import org.springframework.validation.ObjectError;
 
 /**
  * Reports invalid {@code evergreen.*} properties: values out of range ({@code evergreen.loops=0}, a negative
- * duration), an unknown {@code evergreen.scheduler}, values that cannot be converted. Ordered before Spring
- * Boot's generic binding analyzers, so that the report says what each Evergreen property means.
+ * duration), an unknown {@code evergreen.scheduler}, values that cannot be converted ({@code evergreen.loops=abc},
+ * {@code evergreen.enabled=ture}). Each report names the property, its value as written and where it was written,
+ * and what the property takes. Ordered before Spring Boot's generic binding analyzers, which would say only that
+ * the value could not be converted.
  */
 final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<BindException> implements Ordered {
 
     private static final ConfigurationPropertyName EVERGREEN = ConfigurationPropertyName.of("evergreen");
 
     private static final ConfigurationPropertyName SCHEDULER = ConfigurationPropertyName.of("evergreen.scheduler");
+
+    private static final String INVALID = "Invalid Evergreen configuration:\n";
+
+    /** How Spring Boot reads a {@code Duration} property without {@code @DurationUnit}. */
+    static final String DURATION_FORMAT = "Write a duration as a whole number and a unit, ns, us, ms, s, m, h or d "
+            + "(such as 500ms or 30s; without a unit, milliseconds), or in ISO-8601 (such as PT0.5S).";
 
     @Override
     protected FailureAnalysis analyze(Throwable rootFailure, BindException cause) {
@@ -45,18 +54,21 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
     }
 
     private FailureAnalysis analyzeValidation(ValidationErrors errors, BindException cause) {
-        StringBuilder description = new StringBuilder("Invalid Evergreen configuration:\n");
+        StringBuilder description = new StringBuilder(INVALID);
         List<String> actions = new ArrayList<>();
         for (ObjectError error : errors) {
             if (error instanceof FieldError field) {
                 String property = errors.getName() + "." + kebabCase(field.getField());
+                ConfigurationProperty bound = boundProperty(errors, property);
+                // The value as written ("-1s"), not as bound (PT-1S), so that the user finds it in their file.
+                Object value = bound != null ? bound.getValue() : field.getRejectedValue();
                 description.append("\n    ")
                     .append(property)
                     .append(" = ")
-                    .append(field.getRejectedValue())
+                    .append(value)
                     .append(": ")
                     .append(field.getDefaultMessage())
-                    .append(origin(errors, property));
+                    .append(originOf(bound));
                 actions.add(actionFor(property));
             } else {
                 description.append("\n    ").append(error.getDefaultMessage());
@@ -65,20 +77,20 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
         return new FailureAnalysis(description.toString(), String.join("\n", actions), cause);
     }
 
-    private static String origin(ValidationErrors errors, String property) {
+    private static ConfigurationProperty boundProperty(ValidationErrors errors, String property) {
         ConfigurationPropertyName name = ConfigurationPropertyName.of(property);
         return errors.getBoundProperties()
             .stream()
             .filter(bound -> bound.getName().equals(name))
-            .map(ConfigurationProperty::getOrigin)
-            .filter(origin -> origin != null)
             .findFirst()
-            .map(origin -> " (from " + origin + ")")
-            .orElse("");
+            .orElse(null);
     }
 
+    /** What to set instead: every property's accepted values, so that nobody has to look them up. */
     private static String actionFor(String property) {
         return switch (property) {
+            case "evergreen.enabled", "evergreen.web.enabled", "evergreen.async.enabled" -> "Set " + property
+                    + " to true (the default) or false.";
             case "evergreen.loops" -> "Set evergreen.loops to 1 or more, or remove it to get one event loop per "
                     + "available processor (" + Runtime.getRuntime().availableProcessors() + " here).";
             case "evergreen.scheduler" -> "Set evergreen.scheduler to 'loop' or 'jdk'.";
@@ -117,14 +129,35 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
         };
     }
 
+    /**
+     * A value the binder could not convert ({@code evergreen.loops=abc}): reported like the values out of range,
+     * with what the property takes, rather than with the converter's message ({@code For input string: "abc"}).
+     */
     private FailureAnalysis analyzeUnconvertible(BindException cause) {
         ConfigurationProperty property = cause.getProperty();
         Object value = property != null ? property.getValue() : null;
+        Class<?> type = cause.getTarget().getType().resolve(Object.class);
+        String description = INVALID + "\n    " + cause.getName() + " = " + value + ": " + problem(type, value, cause)
+                + originOf(property);
+        String action = actionFor(cause.getName().toString());
+        if (type == Duration.class) {
+            action += "\n" + DURATION_FORMAT;
+        }
+        return new FailureAnalysis(description, action, cause);
+    }
+
+    private static String problem(Class<?> type, Object value, BindException cause) {
+        if (type == Boolean.class || type == boolean.class) {
+            return "not true or false";
+        }
+        if (type == Duration.class) {
+            return "not a duration";
+        }
+        if (type == Integer.class || type == int.class) {
+            return String.valueOf(value).strip().matches("[+-]?\\d+") ? "too large a number" : "not a whole number";
+        }
         Throwable reason = cause.getCause() != null ? mostSpecific(cause.getCause()) : cause;
-        String description = "Failed to bind " + cause.getName() + " = '" + value + "'" + originOf(property)
-                + ": " + reason.getMessage();
-        return new FailureAnalysis(description, "Correct the value of " + cause.getName()
-                + " in the application's configuration (its description in the IDE says what it takes).", cause);
+        return reason.getMessage();
     }
 
     private static Throwable mostSpecific(Throwable throwable) {

@@ -7,7 +7,6 @@ import java.util.concurrent.Executor;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
@@ -32,7 +31,7 @@ import org.springframework.util.ClassUtils;
  */
 @AutoConfiguration(before = TaskExecutionAutoConfiguration.class)
 @ConditionalOnEvergreenEnabled
-@ConditionalOnBooleanProperty(name = "evergreen.async.enabled", matchIfMissing = true)
+@ConditionalOnEvergreenFeature("evergreen.async.enabled")
 @ConditionalOnProperty(name = "spring.task.execution.mode", havingValue = "auto", matchIfMissing = true)
 public final class EvergreenTaskExecutionAutoConfiguration {
 

@@ -102,6 +102,24 @@ class EvergreenAutoConfigurationTests {
     }
 
     @Test
+    void isOnForEveryValueTheBinderReadsAsTrueAndOffForEveryFalse() {
+        contextRunner.withPropertyValues("evergreen.enabled=yes")
+            .run(context -> assertThat(context).hasSingleBean(EventLoopGroup.class));
+        contextRunner.withPropertyValues("evergreen.enabled=off")
+            .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(EventLoopGroup.class));
+    }
+
+    /** Spring Boot's boolean condition would read a typo as "not true" and switch Evergreen off in silence. */
+    @Test
+    void aValueThatIsNoBooleanFailsInsteadOfSwitchingEvergreenOff() {
+        contextRunner.withPropertyValues("evergreen.enabled=ture")
+            .run(context -> assertThat(context).hasFailed()
+                .getFailure()
+                .rootCause()
+                .hasMessage("Invalid boolean value 'ture'"));
+    }
+
+    @Test
     void usesTheApplicationsOwnGroup() {
         contextRunner.withUserConfiguration(UserGroupConfiguration.class).run(context -> {
             EventLoopGroup group = context.getBean(EventLoopGroup.class);

@@ -93,6 +93,12 @@ class EvergreenWebServerAutoConfigurationTests {
     }
 
     @Test
+    void anEmptyMaxInFlightMeansNoLimit() {
+        contextRunner.withPropertyValues("evergreen.web.max-in-flight=")
+            .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean("evergreenMaxInFlightFilter"));
+    }
+
+    @Test
     void backsOffForTheApplicationsOwnMaxInFlightFilter() {
         contextRunner.withPropertyValues("evergreen.web.max-in-flight=10")
             .withUserConfiguration(UserFilterConfiguration.class)
@@ -113,6 +119,12 @@ class EvergreenWebServerAutoConfigurationTests {
             .run(context -> assertThat(context).doesNotHaveBean(EvergreenTomcatWebServerFactoryCustomizer.class)
                 .doesNotHaveBean(EvergreenJettyWebServerFactoryCustomizer.class)
                 .doesNotHaveBean("evergreenMaxInFlightFilter"));
+    }
+
+    @Test
+    void webIsOnForEveryValueTheBinderReadsAsTrue() {
+        contextRunner.withPropertyValues("evergreen.web.enabled=on")
+            .run(context -> assertThat(context).hasSingleBean(EvergreenTomcatWebServerFactoryCustomizer.class));
     }
 
     @Test
