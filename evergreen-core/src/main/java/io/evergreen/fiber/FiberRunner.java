@@ -25,6 +25,16 @@ final class FiberRunner implements MountedTask {
     private int wakeups;
     /** When the sampled wake-up happened, or 0. Published to the loop thread by {@code loop.execute}. */
     private long wokenAtNanos;
+    /** Whether the thread has run at least once. Loop thread only. */
+    private boolean started;
+    /** Whether the thread is mounted right now: a wake-up then comes from the fiber itself (a yield). */
+    private boolean mounted;
+    /**
+     * What the latest wake-up was, for the loop's queue; published with the task by {@code loop.execute}.
+     * Measured: counting yields as resumptions too made the tail of a yield-per-request load worse (p99 0.5 s
+     * to 1.0–1.3 s at 1,000 connections), since new requests then waited behind every yield.
+     */
+    private boolean resumesWork;
 
     /** Becomes the task of {@code thread}, the fiber's virtual thread, not yet started. */
     FiberRunner(Fiber<?> fiber, Thread thread, EventLoop loop, long seed) {
@@ -37,6 +47,8 @@ final class FiberRunner implements MountedTask {
     /** The fiber's thread is ready to run: queue it on its loop. */
     void wake() {
         fiber.markRunnable();
+        // Woken from a park by someone else: it continues started work. Its start and its own yields do not.
+        resumesWork = started && !mounted;
         // A fiber wakes once per park, so this counter has one writer at a time.
         if ((wakeups++ & (SAMPLE_EVERY - 1)) == 0) {
             wokenAtNanos = System.nanoTime();
@@ -52,8 +64,19 @@ final class FiberRunner implements MountedTask {
             loop.stats().scheduleDelay().record(System.nanoTime() - wokenAt);
         }
         fiber.markRunning();
-        continuation.run();
+        started = true;
+        mounted = true;
+        try {
+            continuation.run();
+        } finally {
+            mounted = false;
+        }
         fiber.markParkedIfStillRunning();
+    }
+
+    @Override
+    public boolean resumesWork() {
+        return resumesWork;
     }
 
     @Override

@@ -221,13 +221,13 @@ public final class EventLoop implements Executor, LoopBound {
     public void execute(Runnable task) {
         Thread current = Thread.currentThread();
         if (current == thread) {
-            ready.addLast(task);
+            ready.add(task);
         } else if (current == mountedThread) {
             // A fiber of this loop woke another: run that one next, while its data is hot (see ReadyQueue).
             if (task instanceof MountedTask) {
                 ready.putInLifoSlot(task);
             } else {
-                ready.addLast(task);
+                ready.add(task);
             }
         } else {
             submitExternally(Objects.requireNonNull(task));
@@ -391,7 +391,7 @@ public final class EventLoop implements Executor, LoopBound {
     private void takeInbound() {
         int taken = 0;
         for (Runnable task; (task = inbound.poll()) != null; taken++) {
-            ready.addLast(task);
+            ready.add(task);
         }
         if (taken > 0) {
             stats.externalDrained.add(taken);

@@ -19,4 +19,14 @@ public interface MountedTask extends Runnable {
      * it, found through the carrier thread instead of a thread-local of the virtual thread.
      */
     LoopBound binding();
+
+    /**
+     * Whether running the task now continues work already under way (a started fiber woken from a park: a
+     * timer, a lock or monitor released, I/O ready) rather than starting new work or coming back from a
+     * yield. The loop runs such tasks ahead of new work (see {@code ReadyQueue}). Read by the loop thread after
+     * the task was handed to {@link EventLoop#execute}.
+     */
+    default boolean resumesWork() {
+        return false;
+    }
 }
