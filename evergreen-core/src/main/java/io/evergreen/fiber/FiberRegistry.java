@@ -2,6 +2,7 @@ package io.evergreen.fiber;
 
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.LoopResidents;
+import io.evergreen.loop.SchedulerMode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,12 +18,13 @@ import java.util.function.Consumer;
 public final class FiberRegistry implements LoopResidents {
 
     private final EventLoop loop;
-    private volatile LoopScheduler scheduler;
+    private final LoopScheduler scheduler;
     private Fiber<?> head;
     private int live;
 
     private FiberRegistry(EventLoop loop) {
         this.loop = loop;
+        this.scheduler = loop.mode() == SchedulerMode.LOOP ? new LoopScheduler(loop) : null;
     }
 
     /** The registry of a loop, created on first use. */
@@ -37,18 +39,9 @@ public final class FiberRegistry implements LoopResidents {
         return loop;
     }
 
-    /** The scheduler of the loop's virtual threads in {@code LOOP} mode, made on first use (one per loop). */
+    /** The scheduler of the loop's virtual threads in {@code LOOP} mode (one per loop); null in {@code JDK} mode. */
     LoopScheduler scheduler() {
-        LoopScheduler existing = scheduler;
-        if (existing != null) {
-            return existing;
-        }
-        synchronized (this) {
-            if (scheduler == null) {
-                scheduler = new LoopScheduler(loop);
-            }
-            return scheduler;
-        }
+        return scheduler;
     }
 
     synchronized void add(Fiber<?> fiber) {

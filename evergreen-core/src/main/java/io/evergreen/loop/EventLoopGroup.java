@@ -93,8 +93,13 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /** The next loop in round-robin order. */
     public EventLoop next() {
+        return loops.get(nextIndex());
+    }
+
+    /** The index of the next loop in round-robin order. */
+    private int nextIndex() {
         int size = loops.size();
-        return size == 1 ? loops.getFirst() : loops.get(Math.floorMod(nextIndex.getAndIncrement(), size));
+        return size == 1 ? 0 : Math.floorMod(nextIndex.getAndIncrement(), size);
     }
 
     /**
@@ -106,10 +111,10 @@ public final class EventLoopGroup implements AutoCloseable {
      */
     public EventLoop leastLoaded() {
         int size = loops.size();
+        int first = nextIndex();
         if (size == 1) {
-            return loops.getFirst();
+            return loops.get(first);
         }
-        int first = Math.floorMod(nextIndex.getAndIncrement(), size);
         int other = (first + 1 + ThreadLocalRandom.current().nextInt(size - 1)) % size;
         EventLoop preferred = loops.get(first);
         EventLoop alternative = loops.get(other);
