@@ -78,7 +78,9 @@ public class EvergreenEndpoint {
                 new Queues(stats.readyQueueDepth(), stats.externalQueueDepth(), stats.timerQueueDepth()),
                 Latency.of(stats.latency().snapshot()), Latency.of(stats.scheduleDelay().snapshot()),
                 probe.busyRatio(index), new Blocked(watchdog.blockedCount(index), watchdog.isBlocked(index),
-                        BlockedEventDescriptor.of(watchdog.lastEvent(index))));
+                        BlockedEventDescriptor.of(watchdog.lastEvent(index))),
+                new Activity(stats.iterations(), stats.callbacksRun(), stats.timersFired(), stats.ioEventsDispatched(),
+                        stats.externalSubmissions(), stats.wakeups(), stats.polls(), stats.sleeps()));
     }
 
     static String loopState(EventLoop loop) {
@@ -108,7 +110,19 @@ public class EvergreenEndpoint {
      */
     public record LoopDescriptor(int index, String thread, String state,
             Fibers fibers, Queues queues,
-            Latency latency, Latency scheduleDelay, double busyRatio, Blocked blocked) {
+            Latency latency, Latency scheduleDelay, double busyRatio, Blocked blocked, Activity activity) {
+    }
+
+    /**
+     * What the loop has done since it started (monotonic counts): divide their increase by the requests served
+     * in the same interval to see, say, how many cross-thread wake-ups a request costs.
+     *
+     * @param externalSubmissions callbacks handed to the loop by other threads
+     * @param wakeups of those, the ones that had to wake the loop from its poll (a system call each)
+     * @param sleeps polls that waited, because the loop had nothing to run
+     */
+    public record Activity(long iterations, long callbacks, long timersFired, long ioEvents,
+            long externalSubmissions, long wakeups, long polls, long sleeps) {
     }
 
     public record Fibers(int live, int running, int runnable, int parked) {

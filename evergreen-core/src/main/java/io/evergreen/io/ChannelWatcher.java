@@ -3,7 +3,7 @@ package io.evergreen.io;
 import io.evergreen.fiber.FiberParking;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.IoReadiness;
-import io.evergreen.loop.NioSelectorPoller;
+import io.evergreen.loop.SelectableChannelPoller;
 
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;
@@ -46,9 +46,10 @@ final class ChannelWatcher implements IoReadiness {
     private volatile boolean closed;
 
     ChannelWatcher(EventLoop loop, SelectableChannel channel) {
-        if (!(loop.poller() instanceof NioSelectorPoller)) {
-            throw new IllegalStateException("Evergreen sockets need the loop's NIO selector poller; " + loop
-                    + " uses " + loop.poller().getClass().getName());
+        if (!(loop.poller() instanceof SelectableChannelPoller)) {
+            throw new IllegalStateException("Evergreen sockets need a loop whose poller serves java.nio channels "
+                    + "(a SelectableChannelPoller, such as the default NioSelectorPoller); " + loop + " uses "
+                    + loop.poller().getClass().getName());
         }
         this.loop = loop;
         this.channel = channel;
@@ -114,7 +115,7 @@ final class ChannelWatcher implements IoReadiness {
         }
         try {
             if (key == null) {
-                key = ((NioSelectorPoller) loop.poller()).register(channel, ops, this);
+                key = ((SelectableChannelPoller) loop.poller()).register(channel, ops, this);
                 armedOps = ops;
             } else if ((armedOps & ops) != ops) {
                 armedOps |= ops;

@@ -3,7 +3,7 @@ package io.evergreen.io;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
-import io.evergreen.loop.NioSelectorPoller;
+import io.evergreen.loop.SelectableChannelPoller;
 import io.evergreen.sync.Result;
 
 import java.io.IOException;
@@ -104,7 +104,7 @@ public final class TcpServer implements AutoCloseable {
 
     private void register() {
         try {
-            acceptKey = ((NioSelectorPoller) acceptorLoop.poller()).register(serverChannel, SelectionKey.OP_ACCEPT,
+            acceptKey = ((SelectableChannelPoller) acceptorLoop.poller()).register(serverChannel, SelectionKey.OP_ACCEPT,
                     ops -> acceptPending());
             registered.complete(null);
         } catch (ClosedChannelException | RuntimeException e) {

@@ -108,6 +108,7 @@ public final class EventLoop implements Executor, LoopBound {
         this.poller = poller;
         this.stats = new LoopStats(this, group.mode());
         this.thread = new LoopThread(this, threadName, daemon);
+        poller.attach(this);
     }
 
     void start() {
@@ -245,6 +246,7 @@ public final class EventLoop implements Executor, LoopBound {
         }
         stats.externalSubmitted.increment();
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
+            stats.wakeups.increment();
             poller.wakeup();
         }
     }
@@ -438,6 +440,8 @@ public final class EventLoop implements Executor, LoopBound {
             if (!inbound.isEmpty()) {
                 // Lost race with a producer that saw us awake: do not sleep on its callback.
                 timeoutNanos = 0;
+            } else {
+                stats.sleeps.increment();
             }
         }
         POLLING.setOpaque(this, true);

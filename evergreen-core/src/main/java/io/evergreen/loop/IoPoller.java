@@ -7,7 +7,8 @@ import java.io.IOException;
  * <p>
  * This is the one seam between the loop and an I/O backend. The default is {@link NioSelectorPoller};
  * another backend (Netty's manual I/O loop, say) can drive its own channels from the same loop thread
- * by implementing these three methods. All but {@link #wakeup()} are called on the loop thread only.
+ * by implementing these methods; one that also serves {@code java.nio} channels implements
+ * {@link SelectableChannelPoller}, which Evergreen's own sockets need. All but {@link #wakeup()} are called on the loop thread only.
  */
 public interface IoPoller extends AutoCloseable {
 
@@ -17,6 +18,13 @@ public interface IoPoller extends AutoCloseable {
      * @return the number of I/O events dispatched
      */
     int poll(long timeoutNanos) throws IOException;
+
+    /**
+     * Called once, when the loop this poller serves is created (its thread exists but has not started): a
+     * backend that checks which thread drives it learns it here.
+     */
+    default void attach(EventLoop loop) {
+    }
 
     /**
      * Makes a poll in progress (or the next one) return at once. Safe from any thread.

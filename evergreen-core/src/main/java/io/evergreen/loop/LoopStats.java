@@ -19,11 +19,13 @@ public final class LoopStats {
     final Counter timersFired = new Counter.SingleWriter();
     final Counter ioEventsDispatched = new Counter.SingleWriter();
     final Counter polls = new Counter.SingleWriter();
+    final Counter sleeps = new Counter.SingleWriter();
     final Counter idleNanos = new Counter.SingleWriter();
     final Counter externalDrained = new Counter.SingleWriter();
     final Counter lifoSlotRuns = new Counter.SingleWriter();
     // Any thread.
     final Counter externalSubmitted = Counter.shared();
+    final Counter wakeups = Counter.shared();
     private final Counter fibersStarted = Counter.shared();
     private final Counter fibersSucceeded = Counter.shared();
     private final Counter fibersFailed = Counter.shared();
@@ -80,6 +82,20 @@ public final class LoopStats {
     /** Times the loop polled for I/O (with or without waiting). */
     public long polls() {
         return polls.get();
+    }
+
+    /** Polls that were allowed to wait (nothing was ready): the loop went to sleep in its poller. */
+    public long sleeps() {
+        return sleeps.get();
+    }
+
+    /**
+     * Times another thread had to wake the sleeping loop to hand it a callback: each one is a system call on
+     * the submitting side and a return from the poll on the loop's. A count close to {@link #externalSubmissions()}
+     * means cross-thread hand-offs are costly here; far below it, the loop was mostly awake when they came.
+     */
+    public long wakeups() {
+        return wakeups.get();
     }
 
     /** Fibers resumed from the LIFO slot, right after the fiber that woke them parked. */

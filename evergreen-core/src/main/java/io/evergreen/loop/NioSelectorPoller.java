@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * The default {@link IoPoller}: the loop's own {@link Selector}. Channels registered here are served
  * by the loop thread itself, so a fiber waiting on one is woken without a hop through another thread.
  */
-public final class NioSelectorPoller implements IoPoller {
+public final class NioSelectorPoller implements SelectableChannelPoller {
 
     private static final System.Logger LOG = System.getLogger(NioSelectorPoller.class.getName());
 
@@ -21,11 +21,7 @@ public final class NioSelectorPoller implements IoPoller {
         this.selector = Selector.open();
     }
 
-    /**
-     * Registers a non-blocking channel. Call on the loop thread.
-     * @param handler runs on the loop thread with the ready operations
-     * @return the key: change its {@code interestOps} to wait for other operations, cancel it to stop
-     */
+    @Override
     public SelectionKey register(SelectableChannel channel, int interestOps, IoReadiness handler)
             throws ClosedChannelException {
         return channel.register(selector, interestOps, handler);
