@@ -358,6 +358,31 @@ class EvergreenActuatorIntegrationTests {
     }
 
     @Test
+    void summaryCountsWhatEachLoopDid() {
+        String before = http.get("/actuator/evergreen").body();
+        http.get("/actuator/health"); // a request: Tomcat's poller hands its fiber to a loop from outside
+        String after = http.get("/actuator/evergreen").body();
+
+        // The counters are read one by one while the loops run: a loop asleep right now has counted its sleep
+        // but not yet the poll it sleeps in. Hence the slack of one per loop.
+        int loops = JsonPath.<Integer>read(after, "$.loopCount");
+        long iterations = sum(after, "iterations");
+        assertThat(iterations).isPositive();
+        assertThat(sum(after, "polls")).isPositive().isLessThanOrEqualTo(iterations + loops);
+        assertThat(sum(after, "sleeps")).isPositive().isLessThanOrEqualTo(sum(after, "polls") + loops);
+        assertThat(sum(after, "callbacks")).isPositive();
+        assertThat(sum(after, "timersFired")).isPositive(); // the latency probe's timers
+        assertThat(sum(after, "externalSubmissions")).isGreaterThan(sum(before, "externalSubmissions"));
+        assertThat(sum(after, "wakeups")).isLessThanOrEqualTo(sum(after, "externalSubmissions"));
+        assertThat(sum(after, "ioEvents")).isNotNegative();
+    }
+
+    private static long sum(String summary, String activity) {
+        return JsonPath.<List<Number>>read(summary, "$.loops[*].activity." + activity).stream()
+            .mapToLong(Number::longValue).sum();
+    }
+
+    @Test
     void infoNamesTheLoopsAndTheScheduler() {
         String info = http.get("/actuator/info").body();
         assertThat(JsonPath.<Integer>read(info, "$.evergreen.loops")).isEqualTo(2);

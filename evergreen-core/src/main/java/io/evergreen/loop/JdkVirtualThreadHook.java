@@ -174,7 +174,7 @@ public final class JdkVirtualThreadHook {
             } catch (ClassNotFoundException | LinkageError e) {
                 // Not fatal: only the scheduler the JDK's pollers land on depends on it (see class comment).
                 System.getLogger(JdkVirtualThreadHook.class.getName()).log(System.Logger.Level.WARNING,
-                        "Could not start the JDK's socket pollers from a platform thread; consider -Djdk.pollerMode=1", e);
+                        "Could not start the JDK's socket pollers from a platform thread", e);
             }
         };
         if (!Thread.currentThread().isVirtual()) {

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -16,6 +18,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static io.evergreen.testing.Waiting.LIMIT;
@@ -405,6 +408,86 @@ class EventLoopTest {
 
             assertThat(loop.stats().externalSubmissions()).isEqualTo(1);
             await().untilAsserted(() -> assertThat(loop.stats().callbacksRun()).isEqualTo(3));
+        }
+    }
+
+    @Test
+    void stats_count_a_wakeup_when_another_thread_hands_work_to_a_sleeping_loop() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            await().until(() -> loop.stats().isPolling() && loop.stats().timerQueueDepth() == 0);
+            long sleepsBefore = loop.stats().sleeps();
+            assertThat(sleepsBefore).isPositive();
+            long wakeupsBefore = loop.stats().wakeups();
+            CountDownLatch ran = new CountDownLatch(1);
+
+            loop.execute(ran::countDown);
+
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(loop.stats().wakeups()).isEqualTo(wakeupsBefore + 1);
+        }
+    }
+
+    @Test
+    void stats_count_no_wakeup_for_work_handed_over_while_the_loop_is_awake() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch running = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch ran = new CountDownLatch(100);
+            loop.execute(() -> {
+                running.countDown();
+                awaitQuietly(release);
+            });
+            assertThat(running.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            long wakeupsBefore = loop.stats().wakeups();
+
+            for (int i = 0; i < 100; i++) {
+                loop.execute(ran::countDown); // the loop is busy in a callback: it cannot be asleep
+            }
+            release.countDown();
+
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(loop.stats().wakeups()).isEqualTo(wakeupsBefore);
+        }
+    }
+
+    @Test
+    void the_poller_is_attached_to_its_loop_before_the_loop_runs() throws Exception {
+        List<EventLoop> attached = new CopyOnWriteArrayList<>();
+        List<Boolean> threadStartedAtAttach = new CopyOnWriteArrayList<>();
+        Supplier<IoPoller> factory = () -> {
+            try {
+                NioSelectorPoller selector = new NioSelectorPoller();
+                return new IoPoller() {
+                    @Override
+                    public int poll(long timeoutNanos) throws IOException {
+                        return selector.poll(timeoutNanos);
+                    }
+
+                    @Override
+                    public void attach(EventLoop loop) {
+                        attached.add(loop);
+                        threadStartedAtAttach.add(loop.thread().isAlive());
+                    }
+
+                    @Override
+                    public void wakeup() {
+                        selector.wakeup();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        selector.close();
+                    }
+                };
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        };
+        try (EventLoopGroup group = EventLoopGroup.builder().loops(2).pollerFactory(factory).build()) {
+            assertThat(attached).containsExactlyElementsOf(group.loops());
+            assertThat(threadStartedAtAttach).containsOnly(false);
         }
     }
 

@@ -1,0 +1,67 @@
+package io.evergreen.loop;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Evergreen selects the JDK's platform-thread socket pollers ({@code jdk.pollerMode=1}) unless the user chose a
+ * mode: see {@link JdkVirtualThreadHook}. The JDK reads the property once per JVM, so each case runs
+ * {@link JdkPollerModeProbe} in a child JVM.
+ */
+class JdkPollerModeTest {
+
+    @TempDir
+    Path outputs;
+
+    @Test
+    void by_default_a_fiber_waits_on_a_jdk_socket_through_platform_poller_threads() throws Exception {
+        List<String> printed = runProbe(List.of(), outputs.resolve("default.txt"));
+
+        assertThat(printed).contains("read through the poller", "pollerMode 1");
+        assertThat(printed).filteredOn(line -> line.startsWith("pollers "))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("Read-Poller").doesNotContain("MasterPoller"));
+    }
+
+    @Test
+    void a_poller_mode_the_user_chose_is_kept() throws Exception {
+        List<String> printed = runProbe(List.of("-Djdk.pollerMode=2"), outputs.resolve("user-choice.txt"));
+
+        assertThat(printed).contains("read through the poller", "pollerMode 2");
+        assertThat(printed).filteredOn(line -> line.startsWith("pollers "))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("MasterPoller"));
+    }
+
+    private static List<String> runProbe(List<String> jvmOptions, Path output) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--add-opens");
+        command.add("java.base/java.lang=ALL-UNNAMED");
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(JdkPollerModeProbe.class.getName());
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        builder.environment().remove("JDK_JAVA_OPTIONS");
+        builder.environment().remove("JAVA_TOOL_OPTIONS");
+        builder.environment().remove("_JAVA_OPTIONS");
+        Process child = builder.start();
+        if (!child.waitFor(60, TimeUnit.SECONDS)) {
+            child.destroyForcibly();
+            throw new AssertionError("The child JVM did not exit; it printed:\n" + Files.readString(output));
+        }
+        String printed = Files.readString(output);
+        assertThat(child.exitValue()).as("exit status of %s, which printed:%n%s", command, printed).isZero();
+        return printed.lines().toList();
+    }
+}
