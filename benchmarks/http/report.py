@@ -11,7 +11,10 @@ import re
 import statistics
 import sys
 
-MODES = ["platform", "virtual", "evergreen"]
+MODES = ["platform", "virtual", "evergreen", "webflux", "netty"]
+# The issue-8 bars compare evergreen on Netty with reactive WebFlux on these rows (DESIGN §6, issue 8).
+NETTY_VS_WEBFLUX_ROWS = ["hello", "json", "sleep"]
+NETTY_OVER_VIRTUAL = 1.3
 ROWS = ["hello", "json", "sleep", "sleep0", "orders"]
 ROW_TITLES = {"hello": "GET /hello", "json": "GET /json", "sleep": "GET /sleep",
               "sleep0": "GET /sleep without the wait (the sleep row's CPU ceiling)", "orders": "POST /orders"}
@@ -185,12 +188,14 @@ def build(raw):
         return conns / (sleep_ms / 1000.0) if conns else None
 
     out = []
-    out.append("# HTTP benchmark: Tomcat platform threads vs Tomcat virtual threads vs Evergreen fibers")
+    out.append("# HTTP benchmark: Tomcat (platform threads, virtual threads, Evergreen fibers) and Reactor Netty "
+               "(reactive WebFlux, Evergreen fibers on the Netty loops)")
     out.append("")
     finished = f"finished {meta['finished_utc']}" if meta.get("finished_utc") else "not finished"
     out.append(f"- Date: {meta.get('date_utc', '?')} ({finished})")
     out.append(f"- Command: `{meta.get('command', '?')}`")
-    out.append(f"- Commit: {meta.get('git', '?')}; jar `{meta.get('jar', '?')}`")
+    out.append(f"- Commit: {meta.get('git', '?')}; jars `{meta.get('jar', '?')}` (Tomcat modes), "
+               f"`{meta.get('webflux_jar', '?')}` (Netty modes)")
     out.append(f"- Machine: `nproc` = {meta.get('nproc', '?')}, {meta.get('cpu', '?')}, {meta.get('memory', '?')}, "
                f"{meta.get('kernel', '?')} (host {meta.get('host', '?')})")
     out.append(f"- JDK: {meta.get('java', '?')}")
@@ -207,6 +212,10 @@ def build(raw):
     out.append("  - platform: `--evergreen.enabled=false` (Tomcat's default: 200 platform worker threads)")
     out.append("  - virtual: `--evergreen.enabled=false --spring.threads.virtual.enabled=true`")
     out.append("  - evergreen: the defaults (Evergreen on, loops = CPUs)")
+    out.append("  - webflux (demo-webflux): `--evergreen.enabled=false --demo.style=reactive` (Mono endpoints on Reactor "
+               "Netty's own loops; JDBC via `Mono.fromCallable` on `boundedElastic`)")
+    out.append("  - netty (demo-webflux): `--demo.style=blocking` (blocking controllers on fibers of the Evergreen loops "
+               "that drive Reactor Netty)")
     if meta.get("reset_orders") == "1":
         out.append("- The `orders` table was truncated before each JVM start (`--reset-orders`).")
     out.append("")
@@ -231,6 +240,23 @@ def build(raw):
         note = " (virtual had errors)" if vt_problems else ""
         bar_rows.append([f"evergreen ≥ virtual, {path_of(row)} (req/s)",
                          f"{f_rps(ev)} vs {f_rps(vt)} = {f_ratio(ev, vt)}", f"**{verdict}**{note}"])
+    def bar(label, mine_mode, other_mode, row, factor=1.0):
+        mine, other = med(row, mine_mode, "rps"), med(row, other_mode, "rps")
+        if mine is None or other is None:
+            return [label, "–", "n/a (mode not run)"]
+        verdict = "PASS" if mine >= factor * other else "MISS"
+        if any(c["problems"] for c in group(row, mine_mode)):
+            verdict = f"MISS ({mine_mode} had errors)" if verdict == "PASS" else f"MISS (and {mine_mode} had errors)"
+        note = f" ({other_mode} had errors)" if any(c["problems"] for c in group(row, other_mode)) else ""
+        return [label, f"{f_rps(mine)} vs {f_rps(other)} = {f_ratio(mine, other)}", f"**{verdict}**{note}"]
+
+    if "netty" in modes:
+        for row in rows:
+            if row in NETTY_VS_WEBFLUX_ROWS:
+                bar_rows.append(bar(f"netty ≥ webflux, {path_of(row)} (req/s)", "netty", "webflux", row))
+        for row in rows:
+            bar_rows.append(bar(f"netty ≥ {NETTY_OVER_VIRTUAL:g}× virtual, {path_of(row)} (req/s)", "netty", "virtual",
+                                row, NETTY_OVER_VIRTUAL))
     if "sleep" in rows:
         ev, limit = med("sleep", "evergreen", "rps"), limit_of("sleep")
         ceiling = med("sleep0", "evergreen", "rps") if "sleep0" in rows else None
@@ -247,8 +273,8 @@ def build(raw):
                              f"{f_rps(ev)} / {f_rps(bound)} = {ev / bound:.1%}", f"**{verdict}**"])
     out.append(table(["Bar", "Median over rounds", "Verdict"], bar_rows, ["l", "r", "l"]))
     out.append("")
-    out.append("A bar passes on the medians over rounds; a row where any evergreen round had socket errors or "
-               "non-2xx/3xx responses does not pass.")
+    out.append("A bar passes on the medians over rounds; a row where any round of the mode under test had socket "
+               "errors or non-2xx/3xx responses does not pass.")
     out.append("")
 
     # -- per row summary
@@ -284,13 +310,14 @@ def build(raw):
                           "app CPU", "app CPU µs/req", "wrk CPU", "rest CPU", "JVM threads after"], trs))
         out.append("")
         ratio_lines = []
-        for other in ("virtual", "platform"):
-            if "evergreen" in modes and other in modes:
+        for mine, other in (("evergreen", "virtual"), ("evergreen", "platform"), ("netty", "webflux"),
+                            ("netty", "virtual"), ("netty", "evergreen")):
+            if mine in modes and other in modes and group(row, mine) and group(row, other):
                 ratio_lines.append(
-                    f"evergreen/{other}: req/s {f_ratio(med(row, 'evergreen', 'rps'), med(row, other, 'rps'))}, "
-                    f"p50 {f_ratio(med(row, 'evergreen', 'p50'), med(row, other, 'p50'))}, "
-                    f"p99 {f_ratio(med(row, 'evergreen', 'p99'), med(row, other, 'p99'))}, "
-                    f"app CPU µs/req {f_ratio(med(row, 'evergreen', 'app_us_per_req'), med(row, other, 'app_us_per_req'))}")
+                    f"{mine}/{other}: req/s {f_ratio(med(row, mine, 'rps'), med(row, other, 'rps'))}, "
+                    f"p50 {f_ratio(med(row, mine, 'p50'), med(row, other, 'p50'))}, "
+                    f"p99 {f_ratio(med(row, mine, 'p99'), med(row, other, 'p99'))}, "
+                    f"app CPU µs/req {f_ratio(med(row, mine, 'app_us_per_req'), med(row, other, 'app_us_per_req'))}")
         if ratio_lines:
             out.append("Ratios of the medians (req/s: higher is better; latency and CPU per request: lower is better):")
             out.append("")

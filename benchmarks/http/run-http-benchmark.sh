@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# HTTP benchmark of the demo app in three thread models: Tomcat platform threads, Tomcat on JDK virtual threads,
-# and Evergreen fibers. Each mode is a fresh JVM; modes are interleaved in rounds (A B C, A B C, ...) because the
-# machine is noisy. See benchmarks/http/README.md.
+# HTTP benchmark of the demo apps in five modes: on Tomcat (demo-app) platform threads, JDK virtual threads and
+# Evergreen fibers; on Reactor Netty (demo-webflux) plain reactive WebFlux and Evergreen fibers on the Netty loops.
+# Each mode is a fresh JVM; modes are interleaved in rounds (A B C D E, A B C D E, ...) because the machine is
+# noisy. See benchmarks/http/README.md.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -14,7 +15,7 @@ ROUNDS=3
 WARMUP=20
 DURATION=30
 ROWS="hello,json,sleep,sleep0,orders"
-MODES="platform,virtual,evergreen"
+MODES="platform,virtual,evergreen,webflux,netty"
 PORT=18090
 HEAP="1g"
 WRK_THREADS=2
@@ -25,6 +26,7 @@ SKIP_BUILD=0
 RESET_ORDERS=0
 OUT_DIR="$REPO/benchmarks/results"
 JAR="$REPO/demo-app/target/demo-app-0.1.0-SNAPSHOT.jar"
+WEBFLUX_JAR="$REPO/demo-webflux/target/demo-webflux-0.1.0-SNAPSHOT.jar"
 APP_ARGS=""
 declare -A CONNS=([hello]=64 [json]=64 [sleep]=1000 [sleep0]=1000 [orders]=200)
 
@@ -37,11 +39,12 @@ each row with wrk. Prints a Markdown report and writes it to <out>/http-<UTC tim
 and app logs under <out>/http-<UTC timestamp>/).
 
 Options:
-  --rounds N            rounds of (platform virtual evergreen)                   [$ROUNDS]
+  --rounds N            rounds of (platform virtual evergreen webflux netty)     [$ROUNDS]
   --warmup S            wrk warm-up per row, seconds (0: none)                   [$WARMUP]
   --duration S          wrk measurement per row, seconds                         [$DURATION]
   --rows LIST           comma list of hello,json,sleep,sleep0,orders      [$ROWS]
-  --modes LIST          comma list of platform,virtual,evergreen (order = order within a round) [$MODES]
+  --modes LIST          comma list of platform,virtual,evergreen,webflux,netty (order = order within a round)
+                        [$MODES]
   --conns ROW=N,...     connections per row     [hello=64,json=64,sleep=1000,sleep0=1000,orders=200]
   --sleep-ms MS         the sleep row's ?ms=                                     [$SLEEP_MS]
   --port P              the app's port (must be free)                            [$PORT]
@@ -50,7 +53,8 @@ Options:
   --timeout T           wrk --timeout (all rows)                                 [$WRK_TIMEOUT]
   --start-timeout S     how long to wait for /actuator/health                    [$START_TIMEOUT]
   --app-args "ARGS"     extra arguments for the app, every mode (split on spaces)
-  --jar PATH            the demo jar                                             [demo-app/target/demo-app-0.1.0-SNAPSHOT.jar]
+  --jar PATH            the Tomcat demo jar                                      [demo-app/target/demo-app-0.1.0-SNAPSHOT.jar]
+  --webflux-jar PATH    the WebFlux demo jar           [demo-webflux/target/demo-webflux-0.1.0-SNAPSHOT.jar]
   --skip-build          do not build the demo jar (it must exist)
   --reset-orders        TRUNCATE the orders table before each JVM starts (it is in the shared database 'test':
                         off by default; without it the table grows during the run, its row count is reported)
@@ -84,6 +88,7 @@ while [[ $# -gt 0 ]]; do
         --start-timeout) START_TIMEOUT="$2"; shift 2 ;;
         --app-args) APP_ARGS="$2"; shift 2 ;;
         --jar) JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
+        --webflux-jar) WEBFLUX_JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
         --skip-build) SKIP_BUILD=1; shift ;;
         --reset-orders) RESET_ORDERS=1; shift ;;
         --out) mkdir -p "$2"; OUT_DIR="$(cd "$2" && pwd)"; shift 2 ;;
@@ -109,7 +114,8 @@ for row in "${ROW_LIST[@]}"; do
     (( CONNS[$row] >= WRK_THREADS )) || die "row $row: wrk needs at least as many connections as threads"
 done
 for mode in "${MODE_LIST[@]}"; do
-    [[ "$mode" =~ ^(platform|virtual|evergreen)$ ]] || die "unknown mode '$mode' (platform, virtual, evergreen)"
+    [[ "$mode" =~ ^(platform|virtual|evergreen|webflux|netty)$ ]] \
+        || die "unknown mode '$mode' (platform, virtual, evergreen, webflux, netty)"
 done
 
 # sleep0: the sleep endpoint without the wait, at the sleep row's connections: the CPU-bound ceiling of the sleep row.
@@ -119,7 +125,16 @@ declare -A MODE_ARGS=(
     [platform]="--evergreen.enabled=false"
     [virtual]="--evergreen.enabled=false --spring.threads.virtual.enabled=true"
     [evergreen]=""
+    [webflux]="--evergreen.enabled=false --demo.style=reactive"
+    [netty]="--demo.style=blocking"
 )
+# Which jar each mode runs, and whether Evergreen is on in it.
+mode_jar() { case "$1" in webflux|netty) echo "$WEBFLUX_JAR" ;; *) echo "$JAR" ;; esac; }
+mode_has_evergreen() { [[ "$1" == evergreen || "$1" == netty ]]; }
+NEED_TOMCAT_JAR=0; NEED_WEBFLUX_JAR=0
+for mode in "${MODE_LIST[@]}"; do
+    case "$mode" in webflux|netty) NEED_WEBFLUX_JAR=1 ;; *) NEED_TOMCAT_JAR=1 ;; esac
+done
 BASE_URL="http://127.0.0.1:$PORT"
 
 # ------------------------------------------------------------------------------------------ preflight ---
@@ -167,16 +182,15 @@ fi
 (( $(ulimit -n) >= need_fds )) || die "open-files limit $(ulimit -n) is below $need_fds (max connections $max_conns); raise the hard limit"
 
 # ---------------------------------------------------------------------------------------------- build ---
-if (( SKIP_BUILD )); then
-    [[ -f "$JAR" ]] || die "--skip-build, but $JAR does not exist"
-else
-    log "building the demo jar (mvn -pl demo-app -am package -DskipTests)"
-    if ! (cd "$REPO" && mvn -B -o -q -pl demo-app -am package -DskipTests); then
+if (( ! SKIP_BUILD )); then
+    log "building the demo jars (mvn -pl demo-app,demo-webflux -am package -DskipTests)"
+    if ! (cd "$REPO" && mvn -B -o -q -pl demo-app,demo-webflux -am package -DskipTests); then
         log "offline build failed; retrying online"
-        (cd "$REPO" && mvn -B -q -pl demo-app -am package -DskipTests) || die "the build failed"
+        (cd "$REPO" && mvn -B -q -pl demo-app,demo-webflux -am package -DskipTests) || die "the build failed"
     fi
-    [[ -f "$JAR" ]] || die "the build did not produce $JAR"
 fi
+if (( NEED_TOMCAT_JAR )); then [[ -f "$JAR" ]] || die "$JAR does not exist"; fi
+if (( NEED_WEBFLUX_JAR )); then [[ -f "$WEBFLUX_JAR" ]] || die "$WEBFLUX_JAR does not exist"; fi
 
 # ------------------------------------------------------------------------------------------- run dirs ---
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -199,6 +213,7 @@ meta wrk "$(wrk -v 2>&1 | head -1 | sed 's/ Copyright.*//')"
 if (( HAVE_PSQL )); then meta postgresql "$(psql -h 127.0.0.1 -U postgres -d test -Atqc 'show server_version')"; fi
 meta git "$(cd "$REPO" && git rev-parse --short HEAD 2>/dev/null || echo '?')$(cd "$REPO" && git diff --quiet HEAD -- . ':!benchmarks/results' 2>/dev/null || echo ' (dirty)')"
 meta jar "${JAR#"$REPO"/}"
+meta webflux_jar "${WEBFLUX_JAR#"$REPO"/}"
 meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta rounds "$ROUNDS"; meta warmup "$WARMUP"; meta duration "$DURATION"
 meta rows "$ROWS"; meta modes "$MODES"; meta port "$PORT"; meta heap "$HEAP"
@@ -255,7 +270,7 @@ start_app() {   # start_app MODE LOGFILE
     local mode="$1" logfile="$2"
     local -a args
     # shellcheck disable=SC2206  # intended word splitting of the mode's and the user's arguments
-    args=(-Xms"$HEAP" -Xmx"$HEAP" -jar "$JAR" --server.port="$PORT" --spring.profiles.active=postgres
+    args=(-Xms"$HEAP" -Xmx"$HEAP" -jar "$(mode_jar "$mode")" --server.port="$PORT" --spring.profiles.active=postgres
           --demo.echo.enabled=false --logging.level.root=WARN ${MODE_ARGS[$mode]} $APP_ARGS)
     for _ in $(seq 1 20); do port_busy || break; sleep 0.5; done
     port_busy && die "port $PORT is still in use before starting $mode: $(ss -Htlnp "sport = :$PORT" | head -1)"
@@ -291,8 +306,8 @@ start_app() {   # start_app MODE LOGFILE
     # The mode is what we asked for: the evergreen endpoint exists exactly when Evergreen is on.
     local code
     code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$BASE_URL/actuator/evergreen" || true)"
-    if [[ "$mode" == evergreen && "$code" != 200 ]]; then die "$mode: /actuator/evergreen answered $code, expected 200 (is Evergreen on?)"; fi
-    if [[ "$mode" != evergreen && "$code" == 200 ]]; then die "$mode: /actuator/evergreen answered 200: Evergreen is on in a mode that turns it off"; fi
+    if mode_has_evergreen "$mode" && [[ "$code" != 200 ]]; then die "$mode: /actuator/evergreen answered $code, expected 200 (is Evergreen on?)"; fi
+    if ! mode_has_evergreen "$mode" && [[ "$code" == 200 ]]; then die "$mode: /actuator/evergreen answered 200: Evergreen is on in a mode that turns it off"; fi
 }
 
 check_row() {   # check_row MODE ROW: one request must answer the expected status
