@@ -27,6 +27,23 @@ public interface IoPoller extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #poll} runs application code besides waking fibers (a Netty channel's handlers do): a loop
+     * held inside such a poll may be blocked by a handler rather than idle, and the blocked-loop watchdog then
+     * asks {@link #isWaitingForIo} to tell the two apart.
+     */
+    default boolean runsHandlersWhilePolling() {
+        return false;
+    }
+
+    /**
+     * Given a stack of the loop thread taken while it was inside {@link #poll}, whether it is waiting for I/O
+     * (idle) rather than running a handler. Asked only of a poller that {@link #runsHandlersWhilePolling()}.
+     */
+    default boolean isWaitingForIo(StackTraceElement[] loopThreadStack) {
+        return true;
+    }
+
+    /**
      * Makes a poll in progress (or the next one) return at once. Safe from any thread.
      */
     void wakeup();

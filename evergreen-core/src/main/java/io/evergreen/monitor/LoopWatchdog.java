@@ -180,7 +180,8 @@ public final class LoopWatchdog implements AutoCloseable {
             lastLookNanos = now;
             // Both move whenever the loop finishes a callback or returns from a poll, and neither otherwise.
             long signature = stats.callbacksRun() + stats.polls();
-            if (signature != lastProgressSignature || stats.isPolling() || loop.isTerminated()) {
+            boolean pollingAndIdle = stats.isPolling() && !loop.poller().runsHandlersWhilePolling();
+            if (signature != lastProgressSignature || pollingAndIdle || loop.isTerminated()) {
                 lastProgressSignature = signature;
                 lastProgressNanos = now;
                 BlockedLoopEvent over = incident;
@@ -192,6 +193,12 @@ public final class LoopWatchdog implements AutoCloseable {
             } else if (lateLook && incident == null) {
                 lastProgressNanos = now;
             } else if (incident == null && now - lastProgressNanos >= thresholdNanos) {
+                if (stats.isPolling() && loop.poller().isWaitingForIo(loop.thread().getStackTrace())) {
+                    // Inside a poll that may run handlers (Netty's), but waiting for I/O: idle, not blocked.
+                    // One stack per threshold per idle loop is the price of seeing a handler that blocks.
+                    lastProgressNanos = now;
+                    return;
+                }
                 BlockedLoopEvent event = describe(now);
                 incident = event;
                 last = event;

@@ -8,6 +8,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ManualIoEventLoop;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,6 +24,10 @@ public class NettyIoPoller implements IoPoller {
 
     /** How long {@link #close()} lets Netty finish its channels and tasks once the loop stops. */
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Where a loop thread waiting for I/O sits: the JDK's selectors, Netty's native transports. */
+    private static final Set<String> IO_WAIT_CLASSES = Set.of("sun.nio.ch.EPoll", "sun.nio.ch.KQueue",
+            "sun.nio.ch.WEPoll", "io.netty.channel.epoll.Native", "io.netty.channel.kqueue.Native");
 
     private final ManualIoEventLoop ioLoop;
     private IoHandler handler;
@@ -65,6 +70,22 @@ public class NettyIoPoller implements IoPoller {
     @Override
     public void wakeup() {
         ioLoop.wakeup();
+    }
+
+    /** Netty runs its channels' handlers inside the poll: a WebFlux handler that blocks holds the loop there. */
+    @Override
+    public boolean runsHandlersWhilePolling() {
+        return true;
+    }
+
+    /** Idle when the loop thread sits in the selector's (or epoll's) native wait. */
+    @Override
+    public boolean isWaitingForIo(StackTraceElement[] loopThreadStack) {
+        if (loopThreadStack.length == 0) {
+            return false;
+        }
+        StackTraceElement top = loopThreadStack[0];
+        return top.isNativeMethod() && IO_WAIT_CLASSES.contains(top.getClassName());
     }
 
     /**
