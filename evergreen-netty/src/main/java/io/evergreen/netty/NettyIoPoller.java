@@ -8,7 +8,9 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ManualIoEventLoop;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The poll phase of an Evergreen loop, done by a Netty {@link ManualIoEventLoop}: the loop thread polls Netty's
@@ -24,11 +26,19 @@ public class NettyIoPoller implements IoPoller {
     /** How long {@link #close()} lets Netty finish its channels and tasks once the loop stops. */
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
+    private static final Runnable WAKE_UP = () -> { };
+
+    private static final System.Logger LOG = System.getLogger(NettyIoPoller.class.getName());
+
+    private final NettyLoopGroup group;
     private final ManualIoEventLoop ioLoop;
     private IoHandler handler;
     private EventLoop loop;
+    /** Loop thread only. */
+    private boolean warnedNettyGone;
 
     NettyIoPoller(NettyLoopGroup parent, IoHandlerFactory factory) {
+        this.group = parent;
         // The handler is made by the Netty loop's constructor: keep it, Evergreen's own channels register with it.
         this.ioLoop = new ManualIoEventLoop(parent, null, executor -> handler = factory.newHandler(executor));
     }
@@ -55,6 +65,9 @@ public class NettyIoPoller implements IoPoller {
 
     @Override
     public int poll(long timeoutNanos) {
+        if (ioLoop.isTerminated()) {
+            return sleepWithoutNetty(timeoutNanos);
+        }
         if (timeoutNanos == 0) {
             return ioLoop.runNow();
         }
@@ -62,21 +75,61 @@ public class NettyIoPoller implements IoPoller {
         return ioLoop.run(timeoutNanos < 0 ? 0 : timeoutNanos);
     }
 
+    /**
+     * Wakes the loop by handing Netty an empty task rather than calling {@code ioLoop.wakeup()}: Netty's handlers
+     * decide whether to sleep from Netty's own task queue, which holds none of the Evergreen callbacks this
+     * wake-up is for. The epoll handler skips its eventfd write while it looks awake, so a bare wake-up that
+     * falls between the Evergreen loop's last look at its queue and the handler's arming of its sleep is lost,
+     * and the loop sleeps on a pending callback. A queued task is what the handler checks after arming: it then
+     * does not sleep, or the wake-up finds it armed and writes.
+     */
     @Override
     public void wakeup() {
-        ioLoop.wakeup();
+        try {
+            ioLoop.execute(WAKE_UP);
+        } catch (RejectedExecutionException terminated) {
+            // Netty's loop has shut down: the loop thread sleeps without it, woken below.
+        }
+        if (ioLoop.isTerminated()) {
+            LockSupport.unpark(loop.thread());
+        }
+    }
+
+    /**
+     * Netty's loop was shut down on its own ({@code shutdownGracefully} is Netty API, and final), while the
+     * Evergreen loop runs on: Netty's run no longer waits for anything, and polling it would spin the thread. The
+     * loop sleeps on its own instead, woken by {@link #wakeup()}, and goes on with its timers and fibers. Netty
+     * closed its channels as it shut down, Evergreen's in its selector too; the group is the thing to shut down.
+     */
+    private int sleepWithoutNetty(long timeoutNanos) {
+        if (!warnedNettyGone) {
+            warnedNettyGone = true;
+            LOG.log(System.Logger.Level.WARNING, ioLoop + " was shut down on its own; " + loop
+                    + " goes on without Netty I/O. Shut down the NettyLoopGroup, or close its Evergreen loops, instead");
+        }
+        if (timeoutNanos < 0) {
+            LockSupport.park(this);
+        } else if (timeoutNanos > 0) {
+            LockSupport.parkNanos(this, timeoutNanos);
+        }
+        return 0;
     }
 
     /**
      * On the loop thread, when the loop stops: Netty closes its channels and runs its last tasks. The loop has
-     * already run its fibers out, so nothing of Evergreen's waits on these channels any more.
+     * already run its fibers out, so nothing of Evergreen's waits on these channels any more. The group learns of
+     * it even when Netty did not finish in time: the loop ends either way.
      */
     @Override
     public void close() {
-        ioLoop.shutdownGracefully(0, CLOSE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
-        long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
-        while (!ioLoop.isTerminated() && System.nanoTime() - deadline < 0) {
-            ioLoop.runNow();
+        try {
+            ioLoop.shutdownGracefully(0, CLOSE_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
+            long deadline = System.nanoTime() + CLOSE_TIMEOUT.toNanos();
+            while (!ioLoop.isTerminated() && System.nanoTime() - deadline < 0) {
+                ioLoop.runNow();
+            }
+        } finally {
+            group.pollerClosed();
         }
     }
 
