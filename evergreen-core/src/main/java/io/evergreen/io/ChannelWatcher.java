@@ -29,6 +29,7 @@ final class ChannelWatcher implements IoReadiness {
     private static final int WRITE_SIDE = SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT;
 
     private final EventLoop loop;
+    private final SelectableChannelPoller poller;
     private final SelectableChannel channel;
     /** Loop thread only. */
     private SelectionKey key;
@@ -46,13 +47,22 @@ final class ChannelWatcher implements IoReadiness {
     private volatile boolean closed;
 
     ChannelWatcher(EventLoop loop, SelectableChannel channel) {
-        if (!(loop.poller() instanceof SelectableChannelPoller)) {
-            throw new IllegalStateException("Evergreen sockets need a loop whose poller serves java.nio channels "
-                    + "(a SelectableChannelPoller, such as the default NioSelectorPoller); " + loop + " uses "
-                    + loop.poller().getClass().getName());
-        }
+        this.poller = selectablePoller(loop);
         this.loop = loop;
         this.channel = channel;
+    }
+
+    /**
+     * The loop's poller, which must serve {@code java.nio} channels for any Evergreen socket to live on the loop.
+     * @throws IllegalStateException naming what the loop lacks (a loop polling through Netty's epoll, say)
+     */
+    static SelectableChannelPoller selectablePoller(EventLoop loop) {
+        if (loop.poller() instanceof SelectableChannelPoller poller) {
+            return poller;
+        }
+        throw new IllegalStateException("Evergreen sockets need a loop whose poller serves java.nio channels "
+                + "(a SelectableChannelPoller, such as the default NioSelectorPoller); " + loop + " uses "
+                + loop.poller().getClass().getName());
     }
 
     EventLoop loop() {
@@ -115,7 +125,7 @@ final class ChannelWatcher implements IoReadiness {
         }
         try {
             if (key == null) {
-                key = ((SelectableChannelPoller) loop.poller()).register(channel, ops, this);
+                key = poller.register(channel, ops, this);
                 armedOps = ops;
             } else if ((armedOps & ops) != ops) {
                 armedOps |= ops;

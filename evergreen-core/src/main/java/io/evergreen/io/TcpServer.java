@@ -3,7 +3,6 @@ package io.evergreen.io;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
-import io.evergreen.loop.SelectableChannelPoller;
 import io.evergreen.sync.Result;
 
 import java.io.IOException;
@@ -84,6 +83,9 @@ public final class TcpServer implements AutoCloseable {
             throws IOException {
         Objects.requireNonNull(group);
         Objects.requireNonNull(handler);
+        // Before the port is taken: connections are served on every loop of the group, so each must serve
+        // java.nio channels. Found later, on the acceptor loop, the refusal would come back as a bare cast failure.
+        group.loops().forEach(ChannelWatcher::selectablePoller);
         ServerSocketChannel channel = ServerSocketChannel.open();
         try {
             channel.configureBlocking(false);
@@ -104,7 +106,7 @@ public final class TcpServer implements AutoCloseable {
 
     private void register() {
         try {
-            acceptKey = ((SelectableChannelPoller) acceptorLoop.poller()).register(serverChannel, SelectionKey.OP_ACCEPT,
+            acceptKey = ChannelWatcher.selectablePoller(acceptorLoop).register(serverChannel, SelectionKey.OP_ACCEPT,
                     ops -> acceptPending());
             registered.complete(null);
         } catch (ClosedChannelException | RuntimeException e) {

@@ -5,10 +5,12 @@ import io.evergreen.loop.EventLoopGroup;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandler;
+import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.AbstractEventExecutorGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,9 +40,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class NettyLoopGroup extends AbstractEventExecutorGroup implements IoEventLoopGroup {
 
+    /** How long a loop may take to end once its poller has closed: the poller's close is its last work. */
+    private static final Duration LOOP_END_TIMEOUT = Duration.ofSeconds(10);
+
     private final NettyTransport transport;
     private final List<NettyIoPoller> created = new ArrayList<>();
     private final AtomicInteger nextIndex = new AtomicInteger();
+    /** Pollers made and not yet closed; when the last one closes, the loops are about to end. */
+    private final AtomicInteger openPollers = new AtomicInteger();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final Promise<Void> terminationFuture = GlobalEventExecutor.INSTANCE.newPromise();
     private EventLoopGroup loops;
@@ -73,7 +81,33 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
     private synchronized NettyIoPoller newPoller() {
         NettyIoPoller poller = transport.newPoller(this);
         created.add(poller);
+        openPollers.incrementAndGet();
         return poller;
+    }
+
+    /**
+     * Called by each poller as its loop ends, however the loop was stopped: through {@link #shutdownGracefully},
+     * or by closing {@link #loops()} directly, which Netty code listening on {@link #terminationFuture()} cannot
+     * see. The future completes once the loop threads have ended, so that it agrees with {@link #isTerminated()};
+     * they end right after their poller closes, and Netty's global executor waits for that off the loops.
+     */
+    void pollerClosed() {
+        if (openPollers.decrementAndGet() == 0) {
+            GlobalEventExecutor.INSTANCE.execute(this::completeTerminationWhenLoopsEnd);
+        }
+    }
+
+    private void completeTerminationWhenLoopsEnd() {
+        try {
+            if (awaitTermination(LOOP_END_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS)) {
+                terminationFuture.trySuccess(null);
+            } else {
+                terminationFuture.tryFailure(new IllegalStateException(
+                        "The loops closed their Netty pollers but did not end within " + LOOP_END_TIMEOUT));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void bind(EventLoopGroup group) {
@@ -141,23 +175,63 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
 
     @Override
     public ChannelFuture register(Channel channel) {
-        return next().register(channel);
+        IoEventLoop loop = next();
+        if (loop.isShuttingDown()) {
+            return rejected(new DefaultChannelPromise(channel, GlobalEventExecutor.INSTANCE), loop);
+        }
+        return register(loop, new DefaultChannelPromise(channel, loop));
     }
 
     @Override
     public ChannelFuture register(ChannelPromise promise) {
-        return next().register(promise);
+        return register(next(), promise);
     }
 
     @Override
     @Deprecated
     public ChannelFuture register(Channel channel, ChannelPromise promise) {
-        return next().register(channel, promise);
+        return register(next(), promise);
     }
 
     @Override
-    public Future<io.netty.channel.IoRegistration> register(IoHandle handle) {
-        return next().register(handle);
+    public Future<IoRegistration> register(IoHandle handle) {
+        IoEventLoop loop = next();
+        if (loop.isShuttingDown()) {
+            return GlobalEventExecutor.INSTANCE.newFailedFuture(shutDown(loop));
+        }
+        Future<IoRegistration> registration = loop.register(handle);
+        if (loop.isTerminated() && !registration.isDone()) {
+            return GlobalEventExecutor.INSTANCE.newFailedFuture(shutDown(loop));
+        }
+        return registration;
+    }
+
+    /**
+     * A Netty {@code ManualIoEventLoop} that has terminated still takes tasks from other threads and never runs
+     * them: its queue cannot hand a task back to reject it. A channel registered with a group whose loops have
+     * stopped would then wait for its registration forever. It is refused instead, as Netty's own groups do; a
+     * loop that terminates while the registration is handed over is caught by the second look.
+     */
+    private static ChannelFuture register(IoEventLoop loop, ChannelPromise promise) {
+        if (loop.isShuttingDown()) {
+            return rejected(promise, loop);
+        }
+        loop.register(promise);
+        if (loop.isTerminated() && !promise.isDone()) {
+            return rejected(promise, loop);
+        }
+        return promise;
+    }
+
+    private static ChannelFuture rejected(ChannelPromise promise, IoEventLoop loop) {
+        promise.channel().unsafe().closeForcibly();
+        promise.tryFailure(shutDown(loop));
+        return promise;
+    }
+
+    private static RejectedExecutionException shutDown(IoEventLoop loop) {
+        return new RejectedExecutionException(loop + " has shut down with its Evergreen loop: nothing can be "
+                + "registered with it");
     }
 
     /**
@@ -172,9 +246,9 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
             Thread.ofPlatform().name("evergreen-netty-shutdown").daemon(true).start(() -> {
                 try {
                     loops.close(grace);
-                    terminationFuture.setSuccess(null);
+                    terminationFuture.trySuccess(null);
                 } catch (Throwable failure) {
-                    terminationFuture.setFailure(failure);
+                    terminationFuture.tryFailure(failure);
                 }
             });
         }
@@ -195,14 +269,22 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
         return terminationFuture;
     }
 
+    /**
+     * True from the moment {@link #shutdownGracefully} returns (the loops are closed by a thread of its own, which
+     * may not have begun yet), or once the loops were closed directly.
+     */
     @Override
     public boolean isShuttingDown() {
-        return loops.isClosing();
+        return shutdownStarted.get() || loops.isClosing();
     }
 
+    /**
+     * True once every loop has stopped taking work: while fibers have their grace period, the loops still run
+     * them and Netty's channels.
+     */
     @Override
     public boolean isShutdown() {
-        return loops.isClosing();
+        return loops.loops().stream().allMatch(EventLoop::isStopping);
     }
 
     @Override

@@ -17,6 +17,8 @@ import java.nio.channels.SelectionKey;
  */
 final class NettyNioPoller extends NettyIoPoller implements SelectableChannelPoller {
 
+    private static final System.Logger LOG = System.getLogger(NettyNioPoller.class.getName());
+
     NettyNioPoller(NettyLoopGroup parent) {
         super(parent, NioIoHandler.newFactory());
     }
@@ -48,7 +50,11 @@ final class NettyNioPoller extends NettyIoPoller implements SelectableChannelPol
         return registration.attachment();
     }
 
-    /** Hands Netty's readiness of an Evergreen channel to Evergreen's handler. */
+    /**
+     * Hands Netty's readiness of an Evergreen channel to Evergreen's handler, which must not throw into Netty:
+     * Netty would drop the rest of the poll's ready keys and put the loop thread to sleep for a second. As in
+     * Evergreen's own poller, one broken handler is logged and the poll goes on.
+     */
     private static final class ReadinessHandle extends NioSelectableChannelIoHandle<SelectableChannel> {
 
         private final IoReadiness readiness;
@@ -60,7 +66,11 @@ final class NettyNioPoller extends NettyIoPoller implements SelectableChannelPol
 
         @Override
         protected void handle(SelectableChannel channel, SelectionKey key) {
-            readiness.ready(key.readyOps());
+            try {
+                readiness.ready(key.readyOps());
+            } catch (Throwable failure) {
+                LOG.log(System.Logger.Level.ERROR, "I/O readiness handler failed", failure);
+            }
         }
     }
 }
