@@ -1,0 +1,36 @@
+package io.evergreen.demo.webflux;
+
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+
+/** What the tests add to the demo: {@link ProbeEndpoints} and what they report to or wait on. */
+@TestConfiguration(proxyBeanMethods = false)
+@Import(ProbeEndpoints.class)
+class ProbeConfiguration {
+
+    @Bean
+    ReadingLoopWebFilter readingLoopWebFilter() {
+        return new ReadingLoopWebFilter();
+    }
+
+    @Bean
+    LoopWitness loopWitness() {
+        return new LoopWitness();
+    }
+
+    @Bean
+    Gate gate() {
+        return new Gate();
+    }
+
+    @Bean
+    Rendezvous rendezvous() {
+        return new Rendezvous();
+    }
+
+    @Bean
+    LoopHog loopHog() {
+        return new LoopHog();
+    }
+}
