@@ -1,5 +1,10 @@
 package io.evergreen.demo.webflux;
 
+import io.evergreen.demo.probe.Gate;
+import io.evergreen.demo.probe.LoopHog;
+import io.evergreen.demo.probe.LoopWitness;
+import io.evergreen.demo.probe.ProbeConfiguration;
+import io.evergreen.demo.probe.ProbeEndpoints;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.netty.NettyLoopGroup;
 

@@ -1,7 +1,7 @@
 package io.evergreen.demo.webflux;
 
+import io.evergreen.demo.probe.LoopWitness.Sighting;
 import io.evergreen.demo.webflux.DemoHttp.RawAnswer;
-import io.evergreen.demo.webflux.LoopWitness.Sighting;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.netty.NettyTransport;
 import io.netty.channel.socket.nio.NioSocketChannel;

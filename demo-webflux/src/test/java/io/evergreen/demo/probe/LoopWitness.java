@@ -1,4 +1,4 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
@@ -13,7 +13,7 @@ import org.springframework.web.server.ServerWebExchange;
  * What {@link ProbeEndpoints} saw, by the name the test gave each request: where the request was read, and where
  * its handler ran. Tests compare loops by identity.
  */
-final class LoopWitness {
+public final class LoopWitness {
 
     private final Map<String, Sighting> sightings = new ConcurrentHashMap<>();
 
@@ -31,7 +31,7 @@ final class LoopWitness {
         clientSightings.put(name, sighting);
     }
 
-    Sighting sighting(String name) {
+    public Sighting sighting(String name) {
         Sighting sighting = sightings.get(name);
         if (sighting == null) {
             throw new AssertionError("no handler saw request " + name);
@@ -39,7 +39,7 @@ final class LoopWitness {
         return sighting;
     }
 
-    ClientSighting clientSighting(String name) {
+    public ClientSighting clientSighting(String name) {
         ClientSighting sighting = clientSightings.get(name);
         if (sighting == null) {
             throw new AssertionError("no handler called out for request " + name);
@@ -56,7 +56,7 @@ final class LoopWitness {
      * @param handlerLoop {@code EventLoop.current()} in the handler
      * @param handlerThread the handler's thread
      */
-    record Sighting(EventLoop readBy, Thread readOn, Channel channel, Fiber<?> fiber, EventLoop fiberLoop,
+    public record Sighting(EventLoop readBy, Thread readOn, Channel channel, Fiber<?> fiber, EventLoop fiberLoop,
             EventLoop handlerLoop, Thread handlerThread) {
     }
 
@@ -69,7 +69,7 @@ final class LoopWitness {
      * @param channel the client's connection, when the test could see it
      * @param body the answer
      */
-    record ClientSighting(EventLoop callerLoop, EventLoop answeredOn, Thread answeredOnThread, Channel channel,
+    public record ClientSighting(EventLoop callerLoop, EventLoop answeredOn, Thread answeredOnThread, Channel channel,
             String body) {
     }
 }

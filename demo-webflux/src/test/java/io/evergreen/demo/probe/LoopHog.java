@@ -1,4 +1,4 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import io.evergreen.loop.EventLoop;
 
@@ -12,7 +12,7 @@ import org.awaitility.Awaitility;
  * Holds the loop of the calling fiber by spinning on the CPU, the way a misbehaving handler does, until the test lets
  * go (see demo-app's LoopHog, of which this is the spinning half).
  */
-final class LoopHog {
+public final class LoopHog {
 
     /** A spinner whose test failed before releasing it stops by itself, so that the context can still close. */
     private static final Duration SPIN_LIMIT = Duration.ofSeconds(30);
@@ -38,20 +38,20 @@ final class LoopHog {
         return iterations;
     }
 
-    EventLoop awaitHeldLoop(Duration timeout) throws Exception {
+    public EventLoop awaitHeldLoop(Duration timeout) throws Exception {
         return heldLoop.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    boolean isHolding() {
+    public boolean isHolding() {
         return holding;
     }
 
-    void release() {
+    public void release() {
         released = true;
     }
 
     /** Releases any hold, waits until it ended; the next hold starts afresh. */
-    void reset() {
+    public void reset() {
         release();
         Awaitility.await("the hold ends").atMost(SPIN_LIMIT).until(() -> !holding);
         heldLoop = new CompletableFuture<>();

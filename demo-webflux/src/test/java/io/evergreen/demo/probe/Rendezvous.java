@@ -1,4 +1,4 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -8,13 +8,13 @@ import java.util.concurrent.TimeUnit;
  * A meeting of a number of handlers: each arrives and waits until all have arrived. Only requests all in flight at
  * once can meet; a handler that waits past {@link #LIMIT} gives up and says so.
  */
-final class Rendezvous {
+public final class Rendezvous {
 
     static final Duration LIMIT = Duration.ofSeconds(60);
 
     private volatile CountDownLatch latch = new CountDownLatch(0);
 
-    void expect(int parties) {
+    public void expect(int parties) {
         latch = new CountDownLatch(parties);
     }
 

@@ -1,13 +1,16 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 
-/** What the tests add to the demo: {@link ProbeEndpoints} and what they report to or wait on. */
+/**
+ * What the tests add to the demo: {@link ProbeEndpoints} and what they report to or wait on. Outside the demo's
+ * packages, so that its component scan never finds them: a test imports this.
+ */
 @TestConfiguration(proxyBeanMethods = false)
 @Import(ProbeEndpoints.class)
-class ProbeConfiguration {
+public class ProbeConfiguration {
 
     @Bean
     ReadingLoopWebFilter readingLoopWebFilter() {

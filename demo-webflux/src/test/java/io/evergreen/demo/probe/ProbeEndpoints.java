@@ -1,6 +1,6 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
-import io.evergreen.demo.webflux.LoopWitness.ClientSighting;
+import io.evergreen.demo.probe.LoopWitness.ClientSighting;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.netty.channel.Channel;
@@ -28,7 +28,7 @@ import org.springframework.web.server.ServerWebExchange;
  */
 @RestController
 @RequestMapping("/probe")
-class ProbeEndpoints {
+public class ProbeEndpoints {
 
     private final LoopWitness witness;
     private final Gate gate;

@@ -1,4 +1,4 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests in flight and decides when they end. A held handler gives up after {@link #LIMIT}, so that a failed test
  * cannot hold the application forever.
  */
-final class Gate {
+public final class Gate {
 
     static final Duration LIMIT = Duration.ofSeconds(60);
 
@@ -25,16 +25,16 @@ final class Gate {
         return latch.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    int arrived() {
+    public int arrived() {
         return arrived.get();
     }
 
-    void open() {
+    public void open() {
         open.countDown();
     }
 
     /** Opens the gate for anyone still held, and closes a new one. */
-    void reset() {
+    public void reset() {
         CountDownLatch previous = open;
         open = new CountDownLatch(1);
         previous.countDown();

@@ -1,4 +1,4 @@
-package io.evergreen.demo.webflux;
+package io.evergreen.demo.probe;
 
 import io.evergreen.loop.EventLoop;
 import io.netty.channel.Channel;
