@@ -49,7 +49,9 @@ public final class EvergreenWebFluxAutoConfiguration {
         /**
          * Resources of Evergreen's loops, not of Reactor Netty's global ones; the connection pool is the factory's
          * own, disposed with it. The factory never disposes loop resources it was given: the loops are stopped by the
-         * {@code EventLoopGroupLifecycle}.
+         * {@code EventLoopGroupLifecycle}. The factory stops last (phase 0), after the loops: fibers that requests
+         * left running keep their client connections while the loops drain them; the loops' end closes the
+         * connections, and the factory then disposes a pool of closed ones.
          */
         @Bean
         @ConditionalOnMissingBean
