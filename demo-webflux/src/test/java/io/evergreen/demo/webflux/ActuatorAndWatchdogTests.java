@@ -46,7 +46,8 @@ class ActuatorAndWatchdogTests extends AbstractDemoWebFluxTests {
         assertThat((Integer) JsonPath.read(evergreen, "$.loopCount")).isEqualTo(2);
         List<String> threads = JsonPath.read(evergreen, "$.loops[*].thread");
         assertThat(threads).containsExactly(group.loop(0).thread().getName(), group.loop(1).thread().getName());
-        assertThat((List<String>) JsonPath.read(evergreen, "$.loops[*].state")).containsOnly("running");
+        List<String> states = JsonPath.read(evergreen, "$.loops[*].state");
+        assertThat(states).containsOnly("running");
         assertThat((Integer) JsonPath.read(evergreen, "$.fibers.live")).isGreaterThanOrEqualTo(PARKED);
         assertThat((Integer) JsonPath.read(evergreen, "$.fibers.parked")).isGreaterThanOrEqualTo(PARKED);
         List<Integer> parkedPerLoop = JsonPath.read(evergreen, "$.loops[*].fibers.parked");
