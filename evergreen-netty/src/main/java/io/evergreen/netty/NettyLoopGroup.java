@@ -50,6 +50,7 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
     private final AtomicInteger openPollers = new AtomicInteger();
     private final AtomicBoolean shutdownStarted = new AtomicBoolean();
     private final Promise<Void> terminationFuture = GlobalEventExecutor.INSTANCE.newPromise();
+    private final ColocatedLoopGroup colocated = new ColocatedLoopGroup(this);
     private EventLoopGroup loops;
     private List<NettyIoPoller> pollers;
 
@@ -147,6 +148,16 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
             }
         }
         return null;
+    }
+
+    /**
+     * This group as clients should use it: its {@code next()} is the Netty loop of the caller's own Evergreen loop
+     * when a loop thread or a fiber of this group asks, so that a connection a fiber opens is served by that
+     * fiber's loop; other threads get the round robin of {@link #next()}. Servers use the group itself, whose round
+     * robin spreads the accepted connections over the loops.
+     */
+    public IoEventLoopGroup colocated() {
+        return colocated;
     }
 
     /** Round robin, as Netty's own groups do: a connection stays on the loop it was registered with. */

@@ -28,6 +28,14 @@ public enum NettyTransport {
         return this == NIO || EpollSupport.isAvailable();
     }
 
+    /**
+     * Why this transport cannot run here (Netty's own reason, or the class that could not be loaded), or null if it
+     * can.
+     */
+    public Throwable unavailabilityCause() {
+        return this == NIO ? null : EpollSupport.unavailabilityCause();
+    }
+
     NettyIoPoller newPoller(NettyLoopGroup parent) {
         return switch (this) {
             case NIO -> new NettyNioPoller(parent);
@@ -50,6 +58,14 @@ public enum NettyTransport {
                 return Epoll.isAvailable();
             } catch (LinkageError e) {
                 return false;
+            }
+        }
+
+        static Throwable unavailabilityCause() {
+            try {
+                return Epoll.unavailabilityCause();
+            } catch (LinkageError e) {
+                return e;
             }
         }
 

@@ -55,6 +55,8 @@ public class EvergreenProperties implements Validator {
 
     private final Async async = new Async();
 
+    private final Netty netty = new Netty();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -111,6 +113,10 @@ public class EvergreenProperties implements Validator {
         return async;
     }
 
+    public Netty getNetty() {
+        return netty;
+    }
+
     /** The number of loops to create: the configured one, else one per available processor. */
     public int determineLoops() {
         return loops != null ? loops : Runtime.getRuntime().availableProcessors();
@@ -138,6 +144,9 @@ public class EvergreenProperties implements Validator {
             errors.rejectValue("web.maxInFlight", "evergreen.web.max-in-flight.min", "must be at least 1");
         }
         rejectIfNegative(errors, "web.retryAfter", properties.getWeb().getRetryAfter());
+        if (properties.getNetty().getTransport() == null) {
+            errors.rejectValue("netty.transport", "evergreen.netty.transport.required", "must be 'nio' or 'epoll'");
+        }
     }
 
     private static void rejectIfNegative(Errors errors, String field, Duration value) {
@@ -159,13 +168,14 @@ public class EvergreenProperties implements Validator {
     public static class Web {
 
         /**
-         * Whether the embedded web server (Tomcat, or Jetty) runs every request on a fiber.
+         * Whether the embedded web server runs requests on fibers: Tomcat and Jetty every request; WebFlux on Reactor
+         * Netty its blocking controller methods, with Reactor Netty's connections served by the event loops.
          */
         private boolean enabled = true;
 
         /**
-         * Maximum number of requests in flight at once. Above it, requests are answered at once with 503 Service
-         * Unavailable and a Retry-After header. When not set, there is no limit.
+         * Maximum number of requests in flight at once on Tomcat or Jetty. Above it, requests are answered at once with
+         * 503 Service Unavailable and a Retry-After header. When not set, there is no limit.
          */
         private Integer maxInFlight;
 
@@ -214,6 +224,36 @@ public class EvergreenProperties implements Validator {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    public static class Netty {
+
+        /**
+         * How the event loops poll for I/O in a WebFlux application on Reactor Netty, where they serve Netty's
+         * connections (the web server's and WebClient's). 'nio': java.nio selectors, which Evergreen's own sockets
+         * share. 'epoll': Linux epoll through Netty's native transport, which needs
+         * io.netty:netty-transport-native-epoll; Evergreen's own sockets (TcpServer, TcpStream, UdpEndpoint) cannot
+         * be used with it.
+         */
+        private Transport transport = Transport.NIO;
+
+        public Transport getTransport() {
+            return transport;
+        }
+
+        public void setTransport(Transport transport) {
+            this.transport = transport;
+        }
+
+        /** Netty's transports the loops can poll with. */
+        public enum Transport {
+
+            /** {@code java.nio} selectors. */
+            NIO,
+
+            /** Linux epoll, through Netty's native transport. */
+            EPOLL
         }
     }
 }

@@ -21,7 +21,7 @@ import org.springframework.validation.ObjectError;
 
 /**
  * Reports invalid {@code evergreen.*} properties: values out of range ({@code evergreen.loops=0}, a negative
- * duration), an unknown {@code evergreen.scheduler}, values that cannot be converted ({@code evergreen.loops=abc},
+ * duration), an unknown {@code evergreen.scheduler} or {@code evergreen.netty.transport}, values that cannot be converted ({@code evergreen.loops=abc},
  * {@code evergreen.enabled=ture}). Each report names the property, its value as written and where it was written,
  * and what the property takes. Ordered before Spring Boot's generic binding analyzers, which would say only that
  * the value could not be converted.
@@ -31,6 +31,8 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
     private static final ConfigurationPropertyName EVERGREEN = ConfigurationPropertyName.of("evergreen");
 
     private static final ConfigurationPropertyName SCHEDULER = ConfigurationPropertyName.of("evergreen.scheduler");
+
+    private static final ConfigurationPropertyName TRANSPORT = ConfigurationPropertyName.of("evergreen.netty.transport");
 
     private static final String INVALID = "Invalid Evergreen configuration:\n";
 
@@ -49,6 +51,9 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
         }
         if (SCHEDULER.equals(name)) {
             return analyzeUnknownScheduler(cause);
+        }
+        if (TRANSPORT.equals(name)) {
+            return analyzeUnknownTransport(cause);
         }
         return analyzeUnconvertible(cause);
     }
@@ -102,6 +107,7 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
                     + "such as 100ms (the default).";
             case "evergreen.web.max-in-flight" -> "Set evergreen.web.max-in-flight to 1 or more, or remove it "
                     + "for no limit.";
+            case "evergreen.netty.transport" -> "Set evergreen.netty.transport to 'nio' (the default) or 'epoll'.";
             case "evergreen.web.retry-after" -> "Set evergreen.web.retry-after to a duration of 0s or more, such "
                     + "as 1s (the default).";
             default -> "Correct " + property + ".";
@@ -109,15 +115,36 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
     }
 
     private FailureAnalysis analyzeUnknownScheduler(BindException cause) {
+        StringBuilder choices = new StringBuilder();
+        for (SchedulerMode mode : SchedulerMode.values()) {
+            choices.append("\n    ").append(mode.name().toLowerCase(Locale.ROOT)).append("  ").append(explain(mode));
+        }
+        return analyzeUnknownChoice(cause, "scheduler modes", choices);
+    }
+
+    private FailureAnalysis analyzeUnknownTransport(BindException cause) {
+        StringBuilder choices = new StringBuilder();
+        for (EvergreenProperties.Netty.Transport transport : EvergreenProperties.Netty.Transport.values()) {
+            choices.append("\n    ").append(transport.name().toLowerCase(Locale.ROOT)).append("  ").append(explain(transport));
+        }
+        return analyzeUnknownChoice(cause, "Netty transports", choices);
+    }
+
+    /** A value that names none of the choices of an enumerated property: each choice is listed with what it does. */
+    private FailureAnalysis analyzeUnknownChoice(BindException cause, String kind, CharSequence choices) {
         ConfigurationProperty property = cause.getProperty();
         Object value = property != null ? property.getValue() : null;
-        String description = "evergreen.scheduler is '" + value + "', which is not one of Evergreen's scheduler modes"
+        String description = cause.getName() + " is '" + value + "', which is not one of Evergreen's " + kind
                 + originOf(property) + ".";
-        StringBuilder action = new StringBuilder("Set evergreen.scheduler to one of:\n");
-        for (SchedulerMode mode : SchedulerMode.values()) {
-            action.append("\n    ").append(mode.name().toLowerCase(Locale.ROOT)).append("  ").append(explain(mode));
-        }
-        return new FailureAnalysis(description, action.toString(), cause);
+        return new FailureAnalysis(description, "Set " + cause.getName() + " to one of:\n" + choices, cause);
+    }
+
+    private static String explain(EvergreenProperties.Netty.Transport transport) {
+        return switch (transport) {
+            case NIO -> "java.nio selectors, shared with Evergreen's own sockets (the default)";
+            case EPOLL -> "Linux epoll through Netty's native transport (needs io.netty:netty-transport-native-epoll; "
+                    + "Evergreen's own sockets cannot be used with it)";
+        };
     }
 
     private static String explain(SchedulerMode mode) {

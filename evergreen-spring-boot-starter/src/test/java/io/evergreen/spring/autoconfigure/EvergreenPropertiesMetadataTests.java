@@ -27,7 +27,7 @@ class EvergreenPropertiesMetadataTests {
             .containsExactlyInAnyOrder("evergreen.enabled", "evergreen.loops", "evergreen.scheduler",
                     "evergreen.shutdown-timeout", "evergreen.web.enabled", "evergreen.web.max-in-flight",
                     "evergreen.web.retry-after", "evergreen.async.enabled", "evergreen.blocked-threshold",
-                    "evergreen.latency-probe-interval");
+                    "evergreen.latency-probe-interval", "evergreen.netty.transport");
         assertThat(properties).allSatisfy(property -> assertThat((String) property.get("description"))
             .as("description of %s", property.get("name"))
             .isNotBlank());
@@ -39,6 +39,6 @@ class EvergreenPropertiesMetadataTests {
             .containsExactlyInAnyOrder("evergreen.enabled=true", "evergreen.scheduler=loop",
                     "evergreen.shutdown-timeout=30s", "evergreen.web.enabled=true", "evergreen.web.retry-after=1s",
                     "evergreen.async.enabled=true", "evergreen.blocked-threshold=100ms",
-                    "evergreen.latency-probe-interval=100ms");
+                    "evergreen.latency-probe-interval=100ms", "evergreen.netty.transport=nio");
     }
 }

@@ -69,6 +69,13 @@ class InvalidEvergreenPropertiesTests {
                 jdk  fibers are virtual threads on the JDK's default scheduler (needs no JVM option, gives up \
             loop affinity)""";
 
+    private static final String TRANSPORT_ACTION = """
+            Set evergreen.netty.transport to one of:
+
+                nio  java.nio selectors, shared with Evergreen's own sockets (the default)
+                epoll  Linux epoll through Netty's native transport (needs io.netty:netty-transport-native-epoll; \
+            Evergreen's own sockets cannot be used with it)""";
+
     static Stream<InvalidValue> invalidValues() {
         return Stream.of(
                 unconvertible("evergreen.enabled", "maybe", "not true or false"),
@@ -96,7 +103,9 @@ class InvalidEvergreenPropertiesTests {
                 unconvertible("evergreen.web.max-in-flight", "false", "not a whole number"),
                 outOfRange("evergreen.web.retry-after", "-1s", "must not be negative"),
                 unconvertible("evergreen.web.retry-after", "later", "not a duration"),
-                unconvertible("evergreen.async.enabled", "maybe", "not true or false"));
+                unconvertible("evergreen.async.enabled", "maybe", "not true or false"),
+                unknownTransport("fast"),
+                unknownTransport("io_uring"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -136,6 +145,12 @@ class InvalidEvergreenPropertiesTests {
     private static InvalidValue unknownScheduler(String value) {
         return new InvalidValue("evergreen.scheduler", value, "evergreen.scheduler is '" + value + "', which is not "
                 + "one of Evergreen's scheduler modes" + origin("evergreen.scheduler") + ".", SCHEDULER_ACTION);
+    }
+
+    private static InvalidValue unknownTransport(String value) {
+        return new InvalidValue("evergreen.netty.transport", value, "evergreen.netty.transport is '" + value + "', "
+                + "which is not one of Evergreen's Netty transports" + origin("evergreen.netty.transport") + ".",
+                TRANSPORT_ACTION);
     }
 
     private static String invalid(String property, String value, String problem) {
