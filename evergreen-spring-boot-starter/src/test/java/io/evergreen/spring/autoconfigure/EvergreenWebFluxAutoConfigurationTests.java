@@ -3,6 +3,7 @@ package io.evergreen.spring.autoconfigure;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.netty.NettyLoopGroup;
 import io.evergreen.spring.EvergreenLoopResources;
+import io.evergreen.spring.BlockingHandlerExecutor;
 import io.evergreen.spring.FiberExecutor;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
@@ -92,14 +93,15 @@ class EvergreenWebFluxAutoConfigurationTests {
             assertThat(context).hasSingleBean(EvergreenWebFluxConfigurer.class);
             ExecutorOf configurer = new ExecutorOf();
             context.getBean(EvergreenWebFluxConfigurer.class).configureBlockingExecution(configurer);
-            assertThat(configurer.executor()).isSameAs(context.getBean(FiberExecutor.class));
+            assertThat(configurer.executor()).isInstanceOfSatisfying(BlockingHandlerExecutor.class,
+                executor -> assertThat(executor.getFiberExecutor()).isSameAs(context.getBean(FiberExecutor.class)));
         });
     }
 
     /** Spring Boot's configurer (order 0) sets applicationTaskExecutor with virtual threads on: ours must run later. */
     @Test
     void theConfigurerRunsAfterSpringBoots() {
-        assertThat(new EvergreenWebFluxConfigurer(null).getOrder()).isGreaterThan(0);
+        assertThat(EvergreenWebFluxConfigurer.ORDER).isGreaterThan(0);
     }
 
     @Test
@@ -113,7 +115,8 @@ class EvergreenWebFluxAutoConfigurationTests {
 
     @Test
     void usesTheApplicationsOwnConfigurer() {
-        contextRunner.withBean("myConfigurer", EvergreenWebFluxConfigurer.class, () -> new EvergreenWebFluxConfigurer(null))
+        contextRunner.withBean("myConfigurer", EvergreenWebFluxConfigurer.class,
+                () -> new EvergreenWebFluxConfigurer(new FiberExecutor(EventLoopGroup.builder().loops(1).daemon(true).build())))
             .run(context -> assertThat(context).hasSingleBean(EvergreenWebFluxConfigurer.class)
                 .hasBean("myConfigurer"));
     }
