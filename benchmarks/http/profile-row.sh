@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Where one row's CPU goes, per request: starts one demo JVM in one mode, warms the row up, measures it with wrk,
+# and prints req/s, p99, the app's CPU per request, the machine's idle share, the Evergreen loops' activity per
+# request (cross-thread submissions, wake-ups of a sleeping loop, sleeps, polls, I/O events, callbacks; from
+# /actuator/evergreen) and the app's CPU per request by thread group (from /proc/<pid>/task/*/stat).
+# A probe for one question at a time, next to run-http-benchmark.sh which measures everything interleaved.
+#
+# Usage: benchmarks/http/profile-row.sh MODE PATH CONNECTIONS [app arguments...]
+#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux)
+#   e.g.  benchmarks/http/profile-row.sh evergreen /orders 200
+#         benchmarks/http/profile-row.sh netty '/sleep?ms=20' 1000 --evergreen.loops=4
+# Environment: WARMUP (s, 15), DURATION (s, 20), PORT (18091), JVM_OPTS (extra JVM options, e.g. -Djdk.pollerMode=2).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+[[ $# -ge 3 ]] || { sed -n 2,13p "$0" >&2; exit 2; }
+MODE=$1; URL_PATH=$2; CONNS=$3; shift 3
+WARMUP=${WARMUP:-15}; DURATION=${DURATION:-20}; PORT=${PORT:-18091}; JVM_OPTS=${JVM_OPTS:-}
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA="$JAVA_HOME/bin/java"
+
+case "$MODE" in
+    platform) JAR=demo-app; ARGS=(--evergreen.enabled=false) ;;
+    virtual) JAR=demo-app; ARGS=(--evergreen.enabled=false --spring.threads.virtual.enabled=true) ;;
+    evergreen) JAR=demo-app; ARGS=() ;;
+    webflux) JAR=demo-webflux; ARGS=(--evergreen.enabled=false --demo.style=reactive) ;;
+    netty) JAR=demo-webflux; ARGS=(--demo.style=blocking) ;;
+    *) echo "unknown mode $MODE" >&2; exit 2 ;;
+esac
+JAR="$REPO/$JAR/target/$JAR-0.1.0-SNAPSHOT.jar"
+[[ -f "$JAR" ]] || { echo "$JAR is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; exit 2; }
+LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
+BASE="http://127.0.0.1:$PORT"
+LOG="$(mktemp -t profile-row-XXXXXX.log)"
+command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+
+# shellcheck disable=SC2086  # JVM_OPTS is a list of options
+"$JAVA" $JVM_OPTS -Xms1g -Xmx1g -jar "$JAR" --server.port="$PORT" --spring.profiles.active=postgres \
+    --demo.echo.enabled=false --logging.level.root=WARN \
+    --management.endpoints.web.exposure.include=evergreen,health "${ARGS[@]}" "$@" > "$LOG" 2>&1 &
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/actuator/health" || true)" == 200 ]]; do
+    kill -0 $PID 2>/dev/null || { tail -20 "$LOG" >&2; exit 1; }
+    sleep 0.5
+done
+
+activity() {   # the loops' activity counters, summed over loops (zeros when Evergreen is off)
+    curl -s "$BASE/actuator/evergreen" | python3 -c '
+import json, sys
+keys = ["externalSubmissions", "wakeups", "sleeps", "polls", "ioEvents", "callbacks"]
+sums = [0] * len(keys)
+try:
+    for loop in json.load(sys.stdin)["loops"]:
+        for i, key in enumerate(keys):
+            sums[i] += loop["activity"][key]
+except Exception:
+    pass
+print(*sums)'
+}
+threads() { for t in /proc/$PID/task/*; do echo "$(cat "$t/comm" | tr ' ' '_') $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0) ${t##*/}"; done; }
+machine() { awk '/^cpu /{print $5+$6, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
+
+wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${LUA[@]}" "$BASE$URL_PATH" > /dev/null
+A0="$(activity)"; T0="$(threads)"; M0="$(machine)"
+OUT="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${LUA[@]}" "$BASE$URL_PATH")"
+A1="$(activity)"; T1="$(threads)"; M1="$(machine)"
+
+python3 - "$MODE" "$URL_PATH" "$CONNS" "$(getconf CLK_TCK)" <<PY
+import re, sys, collections
+mode, path, conns, tck = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+out = """$OUT"""
+requests = int(re.search(r"(\d+) requests in", out).group(1))
+rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
+p50 = re.search(r"50%\s+(\S+)", out).group(1)
+p99 = re.search(r"99%\s+(\S+)", out).group(1)
+a0, a1 = list(map(int, "$A0".split())), list(map(int, "$A1".split()))
+m0, m1 = list(map(int, "$M0".split())), list(map(int, "$M1".split()))
+def load(text):
+    return {tid: (name, int(ticks)) for name, ticks, tid in (line.split() for line in text.strip().splitlines())}
+t0, t1 = load("""$T0"""), load("""$T1""")
+groups = collections.Counter()
+for tid, (name, ticks) in t1.items():
+    groups[re.sub(r"\d+", "N", name)] += ticks - t0.get(tid, (name, 0))[1]
+per_request = lambda ticks: ticks / tck * 1e6 / requests
+print(f"{mode} {path} x{conns}: {float(rps):,.0f} req/s, p50 {p50}, p99 {p99}, app CPU "
+      f"{per_request(sum(groups.values())):.0f} us/request, machine idle {(m1[0]-m0[0])/(m1[1]-m0[1]):.0%}")
+names = ["cross-thread submissions", "wake-ups", "sleeps", "polls", "I/O events", "callbacks"]
+print("  per request: " + ", ".join(f"{n} {(a1[i]-a0[i])/requests:.2f}" for i, n in enumerate(names)))
+for name, ticks in groups.most_common(8):
+    if ticks:
+        print(f"  {name:24s} {per_request(ticks):6.1f} us/request")
+PY
