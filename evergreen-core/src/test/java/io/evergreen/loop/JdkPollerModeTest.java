@@ -1,14 +1,13 @@
 package io.evergreen.loop;
 
+import io.evergreen.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -43,25 +42,8 @@ class JdkPollerModeTest {
     }
 
     private static List<String> runProbe(List<String> jvmOptions, Path output) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-opens");
-        command.add("java.base/java.lang=ALL-UNNAMED");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(JdkPollerModeProbe.class.getName());
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
-        builder.environment().remove("JDK_JAVA_OPTIONS");
-        builder.environment().remove("JAVA_TOOL_OPTIONS");
-        builder.environment().remove("_JAVA_OPTIONS");
-        Process child = builder.start();
-        if (!child.waitFor(60, TimeUnit.SECONDS)) {
-            child.destroyForcibly();
-            throw new AssertionError("The child JVM did not exit; it printed:\n" + Files.readString(output));
-        }
-        String printed = Files.readString(output);
-        assertThat(child.exitValue()).as("exit status of %s, which printed:%n%s", command, printed).isZero();
-        return printed.lines().toList();
+        List<String> options = new ArrayList<>(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"));
+        options.addAll(jvmOptions);
+        return ChildJvm.run(JdkPollerModeProbe.class, options, output);
     }
 }
