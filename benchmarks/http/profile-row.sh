@@ -73,8 +73,8 @@ mode, path, conns, tck = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 out = """$OUT"""
 requests = int(re.search(r"(\d+) requests in", out).group(1))
 rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
-p50 = re.search(r"50%\s+(\S+)", out).group(1)
-p99 = re.search(r"99%\s+(\S+)", out).group(1)
+p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
 a0, a1 = list(map(int, "$A0".split())), list(map(int, "$A1".split()))
 m0, m1 = list(map(int, "$M0".split())), list(map(int, "$M1".split()))
 def load(text):
