@@ -54,25 +54,26 @@ final class ColocatedLoopGroup extends AbstractEventExecutorGroup implements IoE
         return parent.isIoType(handlerType);
     }
 
+    /** Through the parent's registration, which refuses loops that have shut down rather than hang. */
     @Override
     public ChannelFuture register(Channel channel) {
-        return next().register(channel);
+        return NettyLoopGroup.register(next(), channel);
     }
 
     @Override
     public ChannelFuture register(ChannelPromise promise) {
-        return next().register(promise);
+        return NettyLoopGroup.register(next(), promise);
     }
 
     @Override
     @Deprecated
     public ChannelFuture register(Channel channel, ChannelPromise promise) {
-        return next().register(channel, promise);
+        return NettyLoopGroup.register(next(), promise);
     }
 
     @Override
     public Future<IoRegistration> register(IoHandle handle) {
-        return next().register(handle);
+        return NettyLoopGroup.register(next(), handle);
     }
 
     @Override

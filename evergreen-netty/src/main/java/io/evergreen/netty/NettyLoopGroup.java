@@ -186,11 +186,7 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
 
     @Override
     public ChannelFuture register(Channel channel) {
-        IoEventLoop loop = next();
-        if (loop.isShuttingDown()) {
-            return rejected(new DefaultChannelPromise(channel, GlobalEventExecutor.INSTANCE), loop);
-        }
-        return register(loop, new DefaultChannelPromise(channel, loop));
+        return register(next(), channel);
     }
 
     @Override
@@ -206,7 +202,19 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
 
     @Override
     public Future<IoRegistration> register(IoHandle handle) {
-        IoEventLoop loop = next();
+        return register(next(), handle);
+    }
+
+    /** Registers with the chosen loop, or refuses as {@link #register(IoEventLoop, ChannelPromise)} says. */
+    static ChannelFuture register(IoEventLoop loop, Channel channel) {
+        if (loop.isShuttingDown()) {
+            return rejected(new DefaultChannelPromise(channel, GlobalEventExecutor.INSTANCE), loop);
+        }
+        return register(loop, new DefaultChannelPromise(channel, loop));
+    }
+
+    /** Registers with the chosen loop, or refuses as {@link #register(IoEventLoop, ChannelPromise)} says. */
+    static Future<IoRegistration> register(IoEventLoop loop, IoHandle handle) {
         if (loop.isShuttingDown()) {
             return GlobalEventExecutor.INSTANCE.newFailedFuture(shutDown(loop));
         }
@@ -223,7 +231,7 @@ public final class NettyLoopGroup extends AbstractEventExecutorGroup implements 
      * stopped would then wait for its registration forever. It is refused instead, as Netty's own groups do; a
      * loop that terminates while the registration is handed over is caught by the second look.
      */
-    private static ChannelFuture register(IoEventLoop loop, ChannelPromise promise) {
+    static ChannelFuture register(IoEventLoop loop, ChannelPromise promise) {
         if (loop.isShuttingDown()) {
             return rejected(promise, loop);
         }

@@ -6,6 +6,7 @@ import io.evergreen.loop.EventLoopGroup;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.nio.NioIoHandle;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,6 +34,19 @@ class ColocatedLoopGroupTest {
     @AfterEach
     void closeLoops() {
         netty.loops().close(WAIT);
+    }
+
+    /** The same refusal as the group's own (NettyLoopGroupLifecycleTest): a terminated loop would never answer. */
+    @Test
+    void aClientChannelRegisteredAfterTerminationFailsWithRejectedExecution() throws Exception {
+        netty.loops().close(WAIT);
+
+        ChannelFuture connect = new Bootstrap().group(netty.colocated()).channel(NioSocketChannel.class)
+                .handler(new ChannelInboundHandlerAdapter()).connect(new InetSocketAddress("127.0.0.1", 9));
+        assertThat(connect.await(WAIT.toMillis())).isTrue();
+        assertThat(connect.isSuccess()).isFalse();
+        assertThat(connect.cause()).isInstanceOf(RejectedExecutionException.class);
+        assertThat(connect.channel().isOpen()).isFalse();
     }
 
     @Test
