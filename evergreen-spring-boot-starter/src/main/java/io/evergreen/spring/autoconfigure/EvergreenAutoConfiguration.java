@@ -38,10 +38,16 @@ public final class EvergreenAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     EventLoopGroup evergreenEventLoopGroup(EvergreenProperties properties) {
-        EventLoopGroup group = EventLoopGroup.builder()
-            .loops(properties.determineLoops())
-            .mode(properties.getScheduler())
-            .build();
+        return asDefaultGroup(loopGroupBuilder(properties).build());
+    }
+
+    /** The loops as the properties describe them; also built by {@link EvergreenNettyAutoConfiguration}. */
+    static EventLoopGroup.Builder loopGroupBuilder(EvergreenProperties properties) {
+        return EventLoopGroup.builder().loops(properties.determineLoops()).mode(properties.getScheduler());
+    }
+
+    /** Makes the application's group the one {@code Fiber.spawn} uses outside fibers. */
+    static EventLoopGroup asDefaultGroup(EventLoopGroup group) {
         // Set now, not when the life cycle starts: code run during refresh may spawn fibers already.
         Fiber.setDefaultGroup(group);
         return group;

@@ -1,6 +1,5 @@
 package io.evergreen.spring.autoconfigure;
 
-import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.netty.NettyLoopGroup;
 import io.evergreen.netty.NettyTransport;
@@ -52,16 +51,12 @@ public final class EvergreenNettyAutoConfiguration {
         if (!transport.isAvailable()) {
             throw new NettyTransportUnavailableException(configured, transport.unavailabilityCause());
         }
-        return NettyLoopGroup.create(
-                EventLoopGroup.builder().loops(properties.determineLoops()).mode(properties.getScheduler()), transport);
+        return NettyLoopGroup.create(EvergreenAutoConfiguration.loopGroupBuilder(properties), transport);
     }
 
     @Bean
     @ConditionalOnMissingBean
     EventLoopGroup evergreenEventLoopGroup(NettyLoopGroup netty) {
-        EventLoopGroup group = netty.loops();
-        // Set now, not when the life cycle starts: code run during refresh may spawn fibers already.
-        Fiber.setDefaultGroup(group);
-        return group;
+        return EvergreenAutoConfiguration.asDefaultGroup(netty.loops());
     }
 }
