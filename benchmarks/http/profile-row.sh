@@ -20,15 +20,12 @@ WARMUP=${WARMUP:-15}; DURATION=${DURATION:-20}; PORT=${PORT:-18091}; JVM_OPTS=${
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
 
-case "$MODE" in
-    platform) JAR=demo-app; ARGS=(--evergreen.enabled=false) ;;
-    virtual) JAR=demo-app; ARGS=(--evergreen.enabled=false --spring.threads.virtual.enabled=true) ;;
-    evergreen) JAR=demo-app; ARGS=() ;;
-    webflux) JAR=demo-webflux; ARGS=(--evergreen.enabled=false --demo.style=reactive) ;;
-    netty) JAR=demo-webflux; ARGS=(--demo.style=blocking) ;;
-    *) echo "unknown mode $MODE" >&2; exit 2 ;;
-esac
-JAR="$REPO/$JAR/target/$JAR-0.1.0-SNAPSHOT.jar"
+# shellcheck source=modes.sh
+source "$HERE/modes.sh"
+[[ -v "MODE_ARGS[$MODE]" ]] || { echo "unknown mode $MODE (${!MODE_ARGS[*]})" >&2; exit 2; }
+read -r -a ARGS <<< "${MODE_ARGS[$MODE]}"
+MODULE="$(mode_module "$MODE")"
+JAR="$REPO/$MODULE/target/$MODULE-0.1.0-SNAPSHOT.jar"
 [[ -f "$JAR" ]] || { echo "$JAR is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; exit 2; }
 LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
 BASE="http://127.0.0.1:$PORT"

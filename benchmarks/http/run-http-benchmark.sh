@@ -121,19 +121,12 @@ done
 # sleep0: the sleep endpoint without the wait, at the sleep row's connections: the CPU-bound ceiling of the sleep row.
 declare -A ROW_PATH=([hello]="/hello" [json]="/json" [sleep]="/sleep?ms=$SLEEP_MS" [sleep0]="/sleep?ms=0" [orders]="/orders")
 declare -A ROW_EXPECT=([hello]=200 [json]=200 [sleep]=200 [sleep0]=200 [orders]=201)
-declare -A MODE_ARGS=(
-    [platform]="--evergreen.enabled=false"
-    [virtual]="--evergreen.enabled=false --spring.threads.virtual.enabled=true"
-    [evergreen]=""
-    [webflux]="--evergreen.enabled=false --demo.style=reactive"
-    [netty]="--demo.style=blocking"
-)
-# Which jar each mode runs, and whether Evergreen is on in it.
-mode_jar() { case "$1" in webflux|netty) echo "$WEBFLUX_JAR" ;; *) echo "$JAR" ;; esac; }
-mode_has_evergreen() { [[ "$1" == evergreen || "$1" == netty ]]; }
+# shellcheck source=modes.sh
+source "$HERE/modes.sh"
+mode_jar() { if [[ "$(mode_module "$1")" == demo-webflux ]]; then echo "$WEBFLUX_JAR"; else echo "$JAR"; fi; }
 NEED_TOMCAT_JAR=0; NEED_WEBFLUX_JAR=0
 for mode in "${MODE_LIST[@]}"; do
-    case "$mode" in webflux|netty) NEED_WEBFLUX_JAR=1 ;; *) NEED_TOMCAT_JAR=1 ;; esac
+    if [[ "$(mode_module "$mode")" == demo-webflux ]]; then NEED_WEBFLUX_JAR=1; else NEED_TOMCAT_JAR=1; fi
 done
 BASE_URL="http://127.0.0.1:$PORT"
 
