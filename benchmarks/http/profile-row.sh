@@ -56,7 +56,14 @@ except Exception:
     pass
 print(*sums)'
 }
-threads() { for t in /proc/$PID/task/*; do echo "$(cat "$t/comm" | tr ' ' '_') $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0) ${t##*/}"; done; }
+threads() {   # name, CPU ticks and id of each live thread; a thread that ends while we read it is left out
+    for t in /proc/$PID/task/*; do
+        local name ticks
+        name="$(tr ' ' '_' 2>/dev/null < "$t/comm")" && ticks="$(awk '{print $14+$15}' "$t/stat" 2>/dev/null)" \
+            && [[ -n "$name" && -n "$ticks" ]] && echo "$name $ticks ${t##*/}"
+    done
+    return 0
+}
 machine() { awk '/^cpu /{print $5+$6, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 
 wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${LUA[@]}" "$BASE$URL_PATH" > /dev/null

@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>run the timers that are due;</li>
  *   <li>run the ready callbacks queued before this phase began (evergreen's "process all callbacks in an
  *       idle handle"), at most {@value #MAX_CALLBACKS_PER_ITERATION}: callbacks they queue, and those beyond
- *       the bound, run in a later iteration, so timers and I/O are never starved;</li>
+ *       the bound, run in a later iteration, so timers and I/O are never starved. What other threads hand in
+ *       meanwhile joins the queue after each callback, so that a fiber woken from another loop (resumed work,
+ *       see {@link ReadyQueue}) runs next instead of a whole phase later;</li>
  *   <li>poll I/O and dispatch readiness: without waiting while callbacks are pending, else until the next
  *       timer or a wake-up.</li>
  * </ol>
@@ -387,6 +389,10 @@ public final class EventLoop implements Executor, LoopBound {
                 stats.lifoSlotRuns.increment();
                 runCallback(woken);
             }
+            // A monitor released by a fiber of another loop wakes one successor, and wakes no other waiter until
+            // that one has run: a successor left for the next phase (up to the bound of callbacks away) drained a
+            // contended monitor one waiter per phase, and its waiters waited seconds under load (issue 6).
+            takeInbound();
         }
     }
 

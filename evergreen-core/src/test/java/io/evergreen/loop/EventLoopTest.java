@@ -18,11 +18,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static io.evergreen.testing.Waiting.LIMIT;
 import static io.evergreen.testing.Waiting.await;
+import static io.evergreen.testing.Waiting.awaitParked;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -220,6 +222,46 @@ class EventLoopTest {
             Result<Integer> total = new Result<>();
             loop.execute(() -> total.complete(callbacksRun[0])); // behind the whole backlog
             assertThat(total.await(LIMIT)).isEqualTo(backlog);
+        }
+    }
+
+    @Test
+    void a_fiber_woken_from_another_thread_runs_before_the_rest_of_a_large_backlog() throws Exception {
+        // A monitor released by a fiber of another loop wakes its successor through this loop's inbound queue.
+        // If the successor waited for the next phase (up to MAX_CALLBACKS_PER_ITERATION callbacks away), the
+        // monitor's other waiters, woken one per successor, waited seconds under load (issue 6).
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            int backlog = 4 * EventLoop.MAX_CALLBACKS_PER_ITERATION;
+            int[] callbacksRun = new int[1];
+            Result<Integer> resumedAfter = new Result<>();
+            Fiber<Void> waiter = Fiber.builder().loop(loop).start(() -> {
+                LockSupport.park();
+                resumedAfter.complete(callbacksRun[0]);
+            });
+            awaitParked(waiter);
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                loop.execute(() -> {
+                    callbacksRun[0]++;
+                    Thread waker = Thread.ofPlatform().start(() -> LockSupport.unpark(waiter.thread()));
+                    joinUninterruptibly(waker);
+                });
+                for (int i = 1; i < backlog; i++) {
+                    loop.execute(() -> callbacksRun[0]++);
+                }
+            }
+
+            assertThat(resumedAfter.await(LIMIT)).isEqualTo(1);
+            waiter.join(LIMIT);
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
         }
     }
 
