@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Where one row's CPU goes, per request: starts one demo JVM in one mode, warms the row up, measures it with wrk,
-# and prints req/s, p99, the app's CPU per request, the machine's idle share, the Evergreen loops' activity per
-# request (cross-thread submissions, wake-ups of a sleeping loop, sleeps, polls, I/O events, callbacks; from
-# /actuator/evergreen) and the app's CPU per request by thread group (from /proc/<pid>/task/*/stat).
+# and prints req/s, p50, p99 and max latency, the app's CPU per request, the machine's idle share, the Evergreen
+# loops' activity per request (cross-thread submissions, wake-ups of a sleeping loop, sleeps, polls, I/O events,
+# callbacks; from /actuator/evergreen) and the app's CPU per request by thread group (from /proc/<pid>/task/*/stat).
 # A probe for one question at a time, next to run-http-benchmark.sh which measures everything interleaved.
 #
 # Usage: benchmarks/http/profile-row.sh MODE PATH CONNECTIONS [app arguments...]
@@ -79,6 +79,7 @@ requests = int(re.search(r"(\d+) requests in", out).group(1))
 rps = re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)
 p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
 p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+worst = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1)
 a0, a1 = list(map(int, "$A0".split())), list(map(int, "$A1".split()))
 m0, m1 = list(map(int, "$M0".split())), list(map(int, "$M1".split()))
 def load(text):
@@ -88,7 +89,7 @@ groups = collections.Counter()
 for tid, (name, ticks) in t1.items():
     groups[re.sub(r"\d+", "N", name)] += ticks - t0.get(tid, (name, 0))[1]
 per_request = lambda ticks: ticks / tck * 1e6 / requests
-print(f"{mode} {path} x{conns}: {float(rps):,.0f} req/s, p50 {p50}, p99 {p99}, app CPU "
+print(f"{mode} {path} x{conns}: {float(rps):,.0f} req/s, p50 {p50}, p99 {p99}, max {worst}, app CPU "
       f"{per_request(sum(groups.values())):.0f} us/request, machine idle {(m1[0]-m0[0])/(m1[1]-m0[1]):.0%}")
 names = ["cross-thread submissions", "wake-ups", "sleeps", "polls", "I/O events", "callbacks"]
 print("  per request: " + ", ".join(f"{n} {(a1[i]-a0[i])/requests:.2f}" for i, n in enumerate(names)))

@@ -403,6 +403,9 @@ public final class EventLoop implements Executor, LoopBound {
         }
         if (taken > 0) {
             stats.externalDrained.add(taken);
+            // Taken in the middle of a phase, the work leaves the live external count: publish it as ready at
+            // once, or placement (queuedWork) would not see it until the phase ends, hundreds of callbacks later.
+            READY_DEPTH.setOpaque(this, ready.size());
         }
     }
 
@@ -484,8 +487,8 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     /**
-     * Work waiting for the loop thread: the ready queue as of the last iteration plus what other threads
-     * have handed in since and the loop has not taken. The second part is live, so a loop thread that the
+     * Work waiting for the loop thread: the ready queue as of the last iteration or the last intake of other
+     * threads' work, plus what other threads have handed in since and the loop has not taken. The second part is live, so a loop thread that the
      * OS has descheduled, or that a long callback holds, shows its backlog growing at once.
      */
     long queuedWork() {

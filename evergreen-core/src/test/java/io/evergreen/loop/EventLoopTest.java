@@ -256,6 +256,50 @@ class EventLoopTest {
         }
     }
 
+    @Test
+    void work_taken_from_other_threads_in_the_middle_of_a_phase_still_counts_as_queued_work() throws Exception {
+        // Placement (EventLoopGroup.leastLoaded) compares queuedWork: work the loop takes from its inbound queue
+        // after a callback must not vanish from it until the phase ends.
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            CountDownLatch firstEntered = new CountDownLatch(1);
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            CountDownLatch secondEntered = new CountDownLatch(1);
+            CountDownLatch releaseSecond = new CountDownLatch(1);
+            try (LoopBlocker _ = LoopBlocker.block(loop)) {
+                loop.execute(() -> holdUntil(firstEntered, releaseFirst));
+                loop.execute(() -> holdUntil(secondEntered, releaseSecond));
+            }
+            try {
+                // Both run in one phase: the first holds the loop while other threads hand in more work.
+                assertThat(firstEntered.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                int handedIn = 100;
+                for (int i = 0; i < handedIn; i++) {
+                    loop.execute(() -> { });
+                }
+                assertThat(loop.queuedWork()).isGreaterThanOrEqualTo(handedIn);
+
+                releaseFirst.countDown();
+                assertThat(secondEntered.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+
+                assertThat(loop.stats().externalQueueDepth()).as("taken by the loop after the first callback").isZero();
+                assertThat(loop.queuedWork()).isGreaterThanOrEqualTo(handedIn);
+            } finally {
+                releaseFirst.countDown();
+                releaseSecond.countDown();
+            }
+        }
+    }
+
+    private static void holdUntil(CountDownLatch entered, CountDownLatch release) {
+        entered.countDown();
+        try {
+            release.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void joinUninterruptibly(Thread thread) {
         try {
             thread.join();
