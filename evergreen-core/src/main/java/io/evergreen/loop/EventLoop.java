@@ -488,8 +488,9 @@ public final class EventLoop implements Executor, LoopBound {
 
     /**
      * Work waiting for the loop thread: the ready queue as of the last iteration or the last intake of other
-     * threads' work, plus what other threads have handed in since and the loop has not taken. The second part is live, so a loop thread that the
-     * OS has descheduled, or that a long callback holds, shows its backlog growing at once.
+     * threads' work, plus what other threads have handed in since and the loop has not taken. The second part
+     * is live, so a loop thread that the OS has descheduled, or that a long callback holds, shows its backlog
+     * growing at once.
      */
     long queuedWork() {
         return readyDepth() + stats.externalQueueDepth();
