@@ -262,41 +262,27 @@ class EventLoopTest {
         // after a callback must not vanish from it until the phase ends.
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
-            CountDownLatch firstEntered = new CountDownLatch(1);
-            CountDownLatch releaseFirst = new CountDownLatch(1);
-            CountDownLatch secondEntered = new CountDownLatch(1);
-            CountDownLatch releaseSecond = new CountDownLatch(1);
+            LoopBlocker first;
+            LoopBlocker second;
             try (LoopBlocker _ = LoopBlocker.block(loop)) {
-                loop.execute(() -> holdUntil(firstEntered, releaseFirst));
-                loop.execute(() -> holdUntil(secondEntered, releaseSecond));
+                first = LoopBlocker.queue(loop);
+                second = LoopBlocker.queue(loop);
             }
-            try {
+            try (first; second) {
                 // Both run in one phase: the first holds the loop while other threads hand in more work.
-                assertThat(firstEntered.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                first.awaitEntered();
                 int handedIn = 100;
                 for (int i = 0; i < handedIn; i++) {
                     loop.execute(() -> { });
                 }
                 assertThat(loop.queuedWork()).isGreaterThanOrEqualTo(handedIn);
 
-                releaseFirst.countDown();
-                assertThat(secondEntered.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                first.close();
+                second.awaitEntered();
 
                 assertThat(loop.stats().externalQueueDepth()).as("taken by the loop after the first callback").isZero();
                 assertThat(loop.queuedWork()).isGreaterThanOrEqualTo(handedIn);
-            } finally {
-                releaseFirst.countDown();
-                releaseSecond.countDown();
             }
-        }
-    }
-
-    private static void holdUntil(CountDownLatch entered, CountDownLatch release) {
-        entered.countDown();
-        try {
-            release.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
