@@ -405,7 +405,7 @@ public final class EventLoop implements Executor, LoopBound {
             stats.externalDrained.add(taken);
             // Taken in the middle of a phase, the work leaves the live external count: publish it as ready at
             // once, or placement (queuedWork) would not see it until the phase ends, hundreds of callbacks later.
-            READY_DEPTH.setOpaque(this, ready.size());
+            publishReadyDepth();
         }
     }
 
@@ -474,8 +474,12 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     private void publishDepths() {
-        READY_DEPTH.setOpaque(this, ready.size());
+        publishReadyDepth();
         TIMER_DEPTH.setOpaque(this, timers.size());
+    }
+
+    private void publishReadyDepth() {
+        READY_DEPTH.setOpaque(this, ready.size());
     }
 
     int readyDepth() {
