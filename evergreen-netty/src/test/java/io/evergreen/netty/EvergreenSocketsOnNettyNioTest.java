@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.evergreen.netty.NettyLoops.WAIT;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -177,7 +178,7 @@ class EvergreenSocketsOnNettyNioTest {
         server.close(Duration.ofSeconds(1));
         // The JDK releases a listening socket registered with a selector at that selector's next poll, which the
         // close only asks for: until the acceptor loop has polled, the kernel may still take a connection.
-        org.awaitility.Awaitility.await().atMost(WAIT).untilAsserted(() -> {
+        await().atMost(WAIT).untilAsserted(() -> {
             Throwable failure = Fiber.builder().loop(netty.loops().loop(0))
                     .start(() -> catchThrowable(() -> TcpStream.connect(server.localAddress(), CONNECT_TIMEOUT).close()))
                     .join(WAIT);
