@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where one row's CPU goes, per request: starts one demo JVM in one mode, warms the row up, measures it with wrk,
-# and prints req/s, p50, p99 and max latency, the app's CPU per request, the machine's idle share, the Evergreen
+# and prints req/s, p50, p99 and max latency, the app's CPU per request, the machine's idle share, the connection
+# pool's hold and wait times per borrow (HikariCP, where the row uses it), the Evergreen
 # loops' activity per request (cross-thread submissions, wake-ups of a sleeping loop, sleeps, polls, I/O events,
 # callbacks; from /actuator/evergreen) and the app's CPU per request by thread group (from /proc/<pid>/task/*/stat).
 # A probe for one question at a time, next to run-http-benchmark.sh which measures everything interleaved.
@@ -35,7 +36,7 @@ command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'trunc
 # shellcheck disable=SC2086  # JVM_OPTS is a list of options
 "$JAVA" $JVM_OPTS -Xms1g -Xmx1g -jar "$JAR" --server.port="$PORT" --spring.profiles.active=postgres \
     --demo.echo.enabled=false --logging.level.root=WARN \
-    --management.endpoints.web.exposure.include=evergreen,health "${ARGS[@]}" "$@" > "$LOG" 2>&1 &
+    --management.endpoints.web.exposure.include=evergreen,health,metrics "${ARGS[@]}" "$@" > "$LOG" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/actuator/health" || true)" == 200 ]]; do
@@ -64,12 +65,25 @@ threads() {   # name, CPU ticks and id of each live thread; a thread that ends w
     done
     return 0
 }
+pool() {   # HikariCP's totals: borrows, seconds held, seconds waited to borrow (zeros without a pool)
+    local metric
+    for metric in usage acquire; do
+        curl -s "$BASE/actuator/metrics/hikaricp.connections.$metric" | python3 -c '
+import json, sys
+try:
+    m = {s["statistic"]: s["value"] for s in json.load(sys.stdin)["measurements"]}
+    print(int(m["COUNT"]), m["TOTAL_TIME"], end=" ")
+except Exception:
+    print(0, 0, end=" ")'
+    done
+    echo
+}
 machine() { awk '/^cpu /{print $5+$6, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 
 wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${LUA[@]}" "$BASE$URL_PATH" > /dev/null
-A0="$(activity)"; T0="$(threads)"; M0="$(machine)"
+P0="$(pool)"; A0="$(activity)"; T0="$(threads)"; M0="$(machine)"
 OUT="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${LUA[@]}" "$BASE$URL_PATH")"
-A1="$(activity)"; T1="$(threads)"; M1="$(machine)"
+P1="$(pool)"; A1="$(activity)"; T1="$(threads)"; M1="$(machine)"
 
 python3 - "$MODE" "$URL_PATH" "$CONNS" "$(getconf CLK_TCK)" <<PY
 import re, sys, collections
@@ -93,6 +107,11 @@ print(f"{mode} {path} x{conns}: {float(rps):,.0f} req/s, p50 {p50}, p99 {p99}, m
       f"{per_request(sum(groups.values())):.0f} us/request, machine idle {(m1[0]-m0[0])/(m1[1]-m0[1]):.0%}")
 names = ["cross-thread submissions", "wake-ups", "sleeps", "polls", "I/O events", "callbacks"]
 print("  per request: " + ", ".join(f"{n} {(a1[i]-a0[i])/requests:.2f}" for i, n in enumerate(names)))
+p0, p1 = list(map(float, "$P0".split())), list(map(float, "$P1".split()))
+if p1[0] > p0[0]:
+    borrows = p1[0] - p0[0]
+    print(f"  connection pool: {borrows / requests:.2f} borrows/request, held {(p1[1]-p0[1]) / borrows * 1e3:.2f} ms, "
+          f"waited {(p1[3]-p0[3]) / (p1[2]-p0[2]) * 1e3:.2f} ms per borrow")
 for name, ticks in groups.most_common(8):
     if ticks:
         print(f"  {name:24s} {per_request(ticks):6.1f} us/request")

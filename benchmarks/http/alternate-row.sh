@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# One row, several modes, measured in alternation: every mode's JVM runs at once (each on its own port) and the
+# load goes to one at a time, in short slots, round after round (A B C, B C A, C A B, ...). On this machine the
+# speed of the CPU drifts by up to threefold within minutes; run-http-benchmark.sh starts a fresh JVM per mode
+# and row, so one mode's minute can be slow and the next one's fast. Here the modes take turns every few seconds
+# and each JVM is warmed once, so drift and JIT warm-up fall on all modes alike. The idle JVMs wait meanwhile
+# (their loops and carriers asleep; they hold their idle pooled connections).
+#
+# Usage: benchmarks/http/alternate-row.sh PATH CONNECTIONS MODE[:JVM options]...
+#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux)
+#   e.g.  benchmarks/http/alternate-row.sh /orders 200 virtual evergreen
+#         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
+# Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
+# (report directory, benchmarks/results). Prints per-mode medians of req/s, p99 and max, and for each mode against
+# the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report and the
+# raw slots to OUT/alternate-<UTC timestamp>.md and .tsv.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+[[ $# -ge 4 ]] || { sed -n 9,17p "$0" >&2; exit 2; }
+URL_PATH=$1; CONNS=$2; shift 2; SPECS=("$@")
+ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}
+OUT=${OUT:-$REPO/benchmarks/results}
+JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+JAVA="$JAVA_HOME/bin/java"
+COMMAND_LINE="$(printf '%q ' "$0" "$URL_PATH" "$CONNS" "${SPECS[@]}")"
+COMMAND_LINE="${COMMAND_LINE% }"
+
+# shellcheck source=modes.sh
+source "$HERE/modes.sh"
+LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
+ulimit -n 20000 2>/dev/null || true
+command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+for i in "${!SPECS[@]}"; do
+    spec=${SPECS[$i]}; mode=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
+    [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
+    read -r -a args <<< "${MODE_ARGS[$mode]}"
+    module="$(mode_module "$mode")"
+    jar="$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"
+    [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; exit 2; }
+    # shellcheck disable=SC2086  # opts is a list of JVM options
+    "$JAVA" $opts -Xms1g -Xmx1g -jar "$jar" --server.port=$((PORT + i)) --spring.profiles.active=postgres \
+        --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" > "/tmp/alternate-row-$i.log" 2>&1 &
+    PIDS+=($!)
+done
+for i in "${!SPECS[@]}"; do
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + i))/actuator/health" || true)" == 200 ]]; do
+        kill -0 "${PIDS[$i]}" 2>/dev/null || { tail -20 "/tmp/alternate-row-$i.log" >&2; exit 1; }
+        sleep 0.5
+    done
+done
+
+load() {   # load <spec index> <seconds> [wrk options]: wrk's output
+    local i=$1 seconds=$2; shift 2
+    wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "$@" "${LUA[@]}" "http://127.0.0.1:$((PORT + $i))$URL_PATH"
+}
+# Warm-up in alternation too, in slots of at most 20 s, so that no JVM is left cold while the others warm.
+for (( done_s = 0; done_s < WARMUP; done_s += 20 )); do
+    for i in "${!SPECS[@]}"; do load "$i" $(( WARMUP - done_s < 20 ? WARMUP - done_s : 20 )) > /dev/null; done
+done
+
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$OUT"
+TSV="$OUT/alternate-$STAMP.tsv"
+printf 'round\tmode\treq_per_s\tp50\tp99\tmax\terrors\n' > "$TSV"
+n=${#SPECS[@]}
+for (( round = 0; round < ROUNDS; round++ )); do
+    for (( k = 0; k < n; k++ )); do
+        i=$(( (k + round) % n ))
+        result="$(load "$i" "$DURATION" --latency)"
+        python3 - "$round" "${SPECS[$i]}" >> "$TSV" <<PY
+import re, sys
+out = """$result"""
+def field(pattern):
+    return re.search(pattern, out, re.M).group(1)
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
+print(sys.argv[1], sys.argv[2], field(r"Requests/sec:\s+([\d.]+)"), field(r"^\s+50%\s+(\S+)"),
+      field(r"^\s+99%\s+(\S+)"), field(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)"),
+      errors.group(0).replace("\t", " ") if errors else "", sep="\t")
+PY
+        echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2-6)" >&2
+    done
+done
+
+python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "${SPECS[@]}" \
+    > "$OUT/alternate-$STAMP.md" <<'PY'
+import csv, statistics, sys
+tsv, command, path, conns, rounds, warmup, duration, *specs = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+def ms(text):
+    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+    for unit in ("us", "ms", "s", "m"):
+        if text.endswith(unit) and text[: -len(unit)].replace(".", "").isdigit():
+            return float(text[: -len(unit)]) * scale[unit]
+    return float("nan")
+rate = {(r["round"], r["mode"]): float(r["req_per_s"]) for r in rows}
+print(f"# {path} at {conns} connections, modes in alternation\n")
+print(f"Command: `{command}`  ")
+print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per mode; every JVM up for the whole run.\n")
+print("| mode | req/s (median) | p99 (median) | max (median) | max (worst) | errors |")
+print("|---|---:|---:|---:|---:|---|")
+for spec in specs:
+    mine = [r for r in rows if r["mode"] == spec]
+    print(f"| {spec} | {statistics.median(float(r['req_per_s']) for r in mine):,.0f} "
+          f"| {statistics.median(ms(r['p99']) for r in mine):,.1f} ms "
+          f"| {statistics.median(ms(r['max']) for r in mine):,.0f} ms | {max(ms(r['max']) for r in mine):,.0f} ms "
+          f"| {'; '.join(sorted({r['errors'] for r in mine if r['errors']})) or 'none'} |")
+base = specs[0]
+print(f"\n| mode / {base} | median of per-round ratios | rounds ahead | per-round ratios |")
+print("|---|---:|---:|---|")
+for spec in specs[1:]:
+    ratios = [rate[(rnd, spec)] / rate[(rnd, base)] for rnd in sorted({r["round"] for r in rows}, key=int)
+              if (rnd, spec) in rate and (rnd, base) in rate]
+    ahead = sum(ratio >= 1 for ratio in ratios)
+    print(f"| {spec} | {statistics.median(ratios):.2f} | {ahead} of {len(ratios)} "
+          f"| {', '.join(f'{ratio:.2f}' for ratio in ratios)} |")
+PY
+cat "$OUT/alternate-$STAMP.md"
+echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV)"
