@@ -11,14 +11,15 @@
 #   e.g.  benchmarks/http/alternate-row.sh /orders 200 virtual evergreen
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
-# (report directory, benchmarks/results). Prints per-mode medians of req/s, p99 and max, and for each mode against
+# (report directory, benchmarks/results). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
+# app and of PostgreSQL (from /proc: user + system time over the slot), and for each mode against
 # the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report and the
 # raw slots to OUT/alternate-<UTC timestamp>.md and .tsv.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,17p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,19p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}
 OUT=${OUT:-$REPO/benchmarks/results}
@@ -54,6 +55,13 @@ for i in "${!SPECS[@]}"; do
     done
 done
 
+cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, summed
+    local total=0 pid
+    for pid in "$@"; do
+        total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$total"
+}
 load() {   # load <spec index> <seconds> [wrk options]: wrk's output
     local i=$1 seconds=$2; shift 2
     wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "$@" "${LUA[@]}" "http://127.0.0.1:$((PORT + $i))$URL_PATH"
@@ -66,23 +74,30 @@ done
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 TSV="$OUT/alternate-$STAMP.tsv"
-printf 'round\tmode\treq_per_s\tp50\tp99\tmax\terrors\n' > "$TSV"
+printf 'round\tmode\treq_per_s\tp50\tp99\tmax\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
+TCK="$(getconf CLK_TCK)"
 n=${#SPECS[@]}
 for (( round = 0; round < ROUNDS; round++ )); do
     for (( k = 0; k < n; k++ )); do
         i=$(( (k + round) % n ))
+        read -r -a db_pids <<< "$(pgrep -d ' ' -x postgres || true)"
+        app0=$(cpu_ticks "${PIDS[$i]}"); db0=$(cpu_ticks "${db_pids[@]}")
         result="$(load "$i" "$DURATION" --latency)"
-        python3 - "$round" "${SPECS[$i]}" >> "$TSV" <<PY
+        app1=$(cpu_ticks "${PIDS[$i]}"); db1=$(cpu_ticks "${db_pids[@]}")
+        python3 - "$round" "${SPECS[$i]}" $(( app1 - app0 )) $(( db1 - db0 )) "$TCK" >> "$TSV" <<PY
 import re, sys
 out = """$result"""
 def field(pattern):
     return re.search(pattern, out, re.M).group(1)
+requests = int(re.search(r"(\d+) requests in", out).group(1))
+per_request = lambda ticks: f"{int(ticks) / int(sys.argv[5]) * 1e6 / requests:.0f}"
 errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
 print(sys.argv[1], sys.argv[2], field(r"Requests/sec:\s+([\d.]+)"), field(r"^\s+50%\s+(\S+)"),
       field(r"^\s+99%\s+(\S+)"), field(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)"),
-      errors.group(0).replace("\t", " ") if errors else "", sep="\t")
+      errors.group(0).replace("\t", " ") if errors else "", per_request(sys.argv[3]), per_request(sys.argv[4]),
+      sep="\t")
 PY
-        echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2-6)" >&2
+        echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2-6,8-9)" >&2
     done
 done
 
@@ -101,13 +116,15 @@ rate = {(r["round"], r["mode"]): float(r["req_per_s"]) for r in rows}
 print(f"# {path} at {conns} connections, modes in alternation\n")
 print(f"Command: `{command}`  ")
 print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per mode; every JVM up for the whole run.\n")
-print("| mode | req/s (median) | p99 (median) | max (median) | max (worst) | errors |")
-print("|---|---:|---:|---:|---:|---|")
+print("| mode | req/s (median) | p99 (median) | max (median) | max (worst) | app CPU µs/request | PostgreSQL CPU µs/request | errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---|")
 for spec in specs:
     mine = [r for r in rows if r["mode"] == spec]
     print(f"| {spec} | {statistics.median(float(r['req_per_s']) for r in mine):,.0f} "
           f"| {statistics.median(ms(r['p99']) for r in mine):,.1f} ms "
           f"| {statistics.median(ms(r['max']) for r in mine):,.0f} ms | {max(ms(r['max']) for r in mine):,.0f} ms "
+          f"| {statistics.median(float(r['app_cpu_us']) for r in mine):,.0f} "
+          f"| {statistics.median(float(r['db_cpu_us']) for r in mine):,.0f} "
           f"| {'; '.join(sorted({r['errors'] for r in mine if r['errors']})) or 'none'} |")
 base = specs[0]
 print(f"\n| mode / {base} | median of per-round ratios | rounds ahead | per-round ratios |")
