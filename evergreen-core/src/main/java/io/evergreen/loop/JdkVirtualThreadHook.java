@@ -26,9 +26,9 @@ import java.util.concurrent.Executor;
  * from a fiber, it would inherit that fiber's loop and a busy loop would stall every JDK socket of the JVM.
  * So, unless the user chose a mode, Evergreen selects {@code jdk.pollerMode=1}: platform poller threads that
  * unpark the waiting fiber directly (measured on {@code POST /orders}: 6.8 µs of poller CPU per request
- * instead of 30). The property is read once, when {@code sun.nio.ch.Poller} is initialised, which this class
- * then does from a platform thread (needing no access rights, only the class name); if the JVM had already
- * initialised it, its mode stays as it was.
+ * instead of 30). The property is read once, when {@code sun.nio.ch.Poller} is initialised, which this class's
+ * initialisation then does from a platform thread through {@link JdkPollerStarter} (needing no access rights,
+ * only the class name); if the JVM had already initialised it, its mode stays as it was.
  * <p>
  * Public only because the fiber runtime lives in another package; not an API for applications.
  */
@@ -83,7 +83,7 @@ public final class JdkVirtualThreadHook {
         SET_CONTINUATION = failure == null ? setContinuation : null;
         UNAVAILABLE = failure;
         if (failure == null) {
-            startJdkPollersFromPlatformThread();
+            JdkPollerStarter.start();
         }
     }
 
@@ -155,45 +155,6 @@ public final class JdkVirtualThreadHook {
             throw e;
         } catch (Throwable e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** The JDK system property that picks how its socket pollers run. */
-    static final String POLLER_MODE_PROPERTY = "jdk.pollerMode";
-
-    /** {@code SYSTEM_THREADS}: platform poller threads; see the class comment. */
-    static final String POLLER_MODE_FOR_LOOPS = "1";
-
-    private static void startJdkPollersFromPlatformThread() {
-        if (System.getProperty(POLLER_MODE_PROPERTY) == null) {
-            System.setProperty(POLLER_MODE_PROPERTY, POLLER_MODE_FOR_LOOPS);
-        }
-        Runnable initialise = () -> {
-            try {
-                Class.forName("sun.nio.ch.Poller", true, null);
-            } catch (ClassNotFoundException | LinkageError e) {
-                // Not fatal: only the scheduler the JDK's pollers land on depends on it (see class comment).
-                System.getLogger(JdkVirtualThreadHook.class.getName()).log(System.Logger.Level.WARNING,
-                        "Could not start the JDK's socket pollers from a platform thread", e);
-            }
-        };
-        if (!Thread.currentThread().isVirtual()) {
-            initialise.run();
-            return;
-        }
-        Thread starter = Thread.ofPlatform().name("evergreen-poller-init").unstarted(initialise);
-        starter.start();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                starter.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -41,6 +41,16 @@ class JdkPollerModeTest {
                 .satisfies(line -> assertThat(line).contains("MasterPoller"));
     }
 
+    @Test
+    void the_first_use_of_the_hook_inside_a_virtual_thread_still_starts_the_pollers_and_returns() throws Exception {
+        // In SchedulerMode.JDK nothing touches the hook before a fiber asks for its binding: the hook then starts the
+        // pollers from a platform thread, which must not need the hook's own initialisation to finish first.
+        List<String> printed = ChildJvm.run(FirstTouchInVirtualThreadProbe.class,
+                List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"), outputs.resolve("first-touch.txt"));
+
+        assertThat(printed).contains("fiber found itself true", "pollerMode 1");
+    }
+
     private static List<String> runProbe(List<String> jvmOptions, Path output) throws IOException, InterruptedException {
         List<String> options = new ArrayList<>(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"));
         options.addAll(jvmOptions);
