@@ -49,7 +49,7 @@ for i in "${!SPECS[@]}"; do
     PIDS+=($!)
 done
 for i in "${!SPECS[@]}"; do
-    until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + i))/actuator/health" || true)" == 200 ]]; do
+    until [[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + i))/actuator/health" || true)" == 200 ]]; do
         kill -0 "${PIDS[$i]}" 2>/dev/null || { tail -20 "/tmp/alternate-row-$i.log" >&2; exit 1; }
         sleep 0.5
     done
