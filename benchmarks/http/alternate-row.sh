@@ -14,7 +14,7 @@
 # (report directory, benchmarks/results). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
 # app and of PostgreSQL (from /proc: user + system time over the slot), and for each mode against
 # the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report and the
-# raw slots to OUT/alternate-<UTC timestamp>.md and .tsv.
+# raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under OUT/alternate-<UTC timestamp>/.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,20 +39,11 @@ trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in "${!SPECS[@]}"; do
     spec=${SPECS[$i]}; mode=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
     [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
-    read -r -a args <<< "${MODE_ARGS[$mode]}"
-    module="$(mode_module "$mode")"
-    jar="$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"
-    [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; exit 2; }
-    # shellcheck disable=SC2086  # opts is a list of JVM options
-    "$JAVA" $opts -Xms1g -Xmx1g -jar "$jar" --server.port=$((PORT + i)) --spring.profiles.active=postgres \
-        --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" > "/tmp/alternate-row-$i.log" 2>&1 &
-    PIDS+=($!)
+    start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts"
+    PIDS+=("$DEMO_PID")
 done
 for i in "${!SPECS[@]}"; do
-    until [[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$((PORT + i))/actuator/health" || true)" == 200 ]]; do
-        kill -0 "${PIDS[$i]}" 2>/dev/null || { tail -20 "/tmp/alternate-row-$i.log" >&2; exit 1; }
-        sleep 0.5
-    done
+    await_demo "${PIDS[$i]}" $((PORT + i)) "/tmp/alternate-row-$i.log"
 done
 
 cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, summed
@@ -74,7 +65,9 @@ done
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$OUT"
 TSV="$OUT/alternate-$STAMP.tsv"
-printf 'round\tmode\treq_per_s\tp50\tp99\tmax\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
+RAW="$OUT/alternate-$STAMP"   # each slot's wrk output
+mkdir -p "$RAW"
+printf 'round\tmode\treq_per_s\tp50_ms\tp99_ms\tmax_ms\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
 TCK="$(getconf CLK_TCK)"
 n=${#SPECS[@]}
 for (( round = 0; round < ROUNDS; round++ )); do
@@ -82,20 +75,21 @@ for (( round = 0; round < ROUNDS; round++ )); do
         i=$(( (k + round) % n ))
         read -r -a db_pids <<< "$(pgrep -d ' ' -x postgres || true)"
         app0=$(cpu_ticks "${PIDS[$i]}"); db0=$(cpu_ticks "${db_pids[@]}")
-        result="$(load "$i" "$DURATION" --latency)"
+        load "$i" "$DURATION" --latency > "$RAW/r$((round + 1))-$i.txt"
         app1=$(cpu_ticks "${PIDS[$i]}"); db1=$(cpu_ticks "${db_pids[@]}")
-        python3 - "$round" "${SPECS[$i]}" $(( app1 - app0 )) $(( db1 - db0 )) "$TCK" >> "$TSV" <<PY
-import re, sys
-out = """$result"""
-def field(pattern):
-    return re.search(pattern, out, re.M).group(1)
-requests = int(re.search(r"(\d+) requests in", out).group(1))
-per_request = lambda ticks: f"{int(ticks) / int(sys.argv[5]) * 1e6 / requests:.0f}"
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)", out)
-print(sys.argv[1], sys.argv[2], field(r"Requests/sec:\s+([\d.]+)"), field(r"^\s+50%\s+(\S+)"),
-      field(r"^\s+99%\s+(\S+)"), field(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)"),
-      errors.group(0).replace("\t", " ") if errors else "", per_request(sys.argv[3]), per_request(sys.argv[4]),
-      sep="\t")
+        python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${SPECS[$i]}" $(( app1 - app0 )) $(( db1 - db0 )) \
+            "$TCK" >> "$TSV" <<'PY'
+import sys
+here, wrk_output, round_index, spec, app_ticks, db_ticks, tck = sys.argv[1:]
+sys.path.insert(0, here)
+from report import parse_wrk
+slot = parse_wrk(wrk_output)
+if not slot["ok"]:
+    sys.exit(f"incomplete wrk output in {wrk_output}")
+per_request = lambda ticks: f"{int(ticks) / int(tck) * 1e6 / slot['requests']:.0f}"
+errors = ", ".join(f"{key} {slot[key]}" for key in ("connect", "read", "write", "timeout", "non2xx") if slot[key])
+print(round_index, spec, slot["rps"], slot["p50"], slot["p99"], slot["max"], errors, per_request(app_ticks),
+      per_request(db_ticks), sep="\t")
 PY
         echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2-6,8-9)" >&2
     done
@@ -106,12 +100,6 @@ python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURA
 import csv, statistics, sys
 tsv, command, path, conns, rounds, warmup, duration, *specs = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
-def ms(text):
-    scale = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
-    for unit in ("us", "ms", "s", "m"):
-        if text.endswith(unit) and text[: -len(unit)].replace(".", "").isdigit():
-            return float(text[: -len(unit)]) * scale[unit]
-    return float("nan")
 rate = {(r["round"], r["mode"]): float(r["req_per_s"]) for r in rows}
 print(f"# {path} at {conns} connections, modes in alternation\n")
 print(f"Command: `{command}`  ")
@@ -121,8 +109,8 @@ print("|---|---:|---:|---:|---:|---:|---:|---|")
 for spec in specs:
     mine = [r for r in rows if r["mode"] == spec]
     print(f"| {spec} | {statistics.median(float(r['req_per_s']) for r in mine):,.0f} "
-          f"| {statistics.median(ms(r['p99']) for r in mine):,.1f} ms "
-          f"| {statistics.median(ms(r['max']) for r in mine):,.0f} ms | {max(ms(r['max']) for r in mine):,.0f} ms "
+          f"| {statistics.median(float(r['p99_ms']) for r in mine):,.1f} ms "
+          f"| {statistics.median(float(r['max_ms']) for r in mine):,.0f} ms | {max(float(r['max_ms']) for r in mine):,.0f} ms "
           f"| {statistics.median(float(r['app_cpu_us']) for r in mine):,.0f} "
           f"| {statistics.median(float(r['db_cpu_us']) for r in mine):,.0f} "
           f"| {'; '.join(sorted({r['errors'] for r in mine if r['errors']})) or 'none'} |")
@@ -137,4 +125,4 @@ for spec in specs[1:]:
           f"| {', '.join(f'{ratio:.2f}' for ratio in ratios)} |")
 PY
 cat "$OUT/alternate-$STAMP.md"
-echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV)"
+echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV, wrk's output: $RAW)"

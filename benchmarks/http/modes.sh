@@ -1,5 +1,5 @@
-# The benchmark modes, sourced by run-http-benchmark.sh and profile-row.sh so that both run a mode the same way.
-# Each mode is one of the demo applications with some arguments.
+# The benchmark modes and how to start one, sourced by run-http-benchmark.sh, profile-row.sh and alternate-row.sh so
+# that they run a mode the same way. Each mode is one of the demo applications with some arguments.
 
 # Application arguments of each mode.
 declare -A MODE_ARGS=(
@@ -15,3 +15,30 @@ mode_module() { case "$1" in webflux|netty) echo demo-webflux ;; *) echo demo-ap
 
 # Whether Evergreen is on in the mode.
 mode_has_evergreen() { [[ "$1" == evergreen || "$1" == netty ]]; }
+
+# The jar `mvn package` builds for a mode's demo module; the sourcing script sets REPO.
+mode_jar_path() { local module; module="$(mode_module "$1")"; echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"; }
+
+# Starts a mode's demo JVM in the background on the PostgreSQL profile and sets DEMO_PID; the sourcing script sets
+# JAVA. Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
+start_demo() {
+    local mode=$1 port=$2 log=$3 jvm_options=$4 jar args
+    shift 4
+    jar="$(mode_jar_path "$mode")"
+    [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; return 2; }
+    read -r -a args <<< "${MODE_ARGS[$mode]}"
+    # shellcheck disable=SC2086  # jvm_options is a list of options
+    "$JAVA" $jvm_options -Xms1g -Xmx1g -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
+        --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" "$@" > "$log" 2>&1 &
+    DEMO_PID=$!
+}
+
+# Waits until the demo JVM answers its health check; fails with the end of its log if it exits first.
+# Usage: await_demo PID PORT LOG
+await_demo() {
+    local pid=$1 port=$2 log=$3
+    until [[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/actuator/health" || true)" == 200 ]]; do
+        kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; return 1; }
+        sleep 0.5
+    done
+}

@@ -24,25 +24,15 @@ JAVA="$JAVA_HOME/bin/java"
 # shellcheck source=modes.sh
 source "$HERE/modes.sh"
 [[ -v "MODE_ARGS[$MODE]" ]] || { echo "unknown mode $MODE (${!MODE_ARGS[*]})" >&2; exit 2; }
-read -r -a ARGS <<< "${MODE_ARGS[$MODE]}"
-MODULE="$(mode_module "$MODE")"
-JAR="$REPO/$MODULE/target/$MODULE-0.1.0-SNAPSHOT.jar"
-[[ -f "$JAR" ]] || { echo "$JAR is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; exit 2; }
 LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
 BASE="http://127.0.0.1:$PORT"
 LOG="$(mktemp -t profile-row-XXXXXX.log)"
 command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
 
-# shellcheck disable=SC2086  # JVM_OPTS is a list of options
-"$JAVA" $JVM_OPTS -Xms1g -Xmx1g -jar "$JAR" --server.port="$PORT" --spring.profiles.active=postgres \
-    --demo.echo.enabled=false --logging.level.root=WARN \
-    --management.endpoints.web.exposure.include=evergreen,health,metrics "${ARGS[@]}" "$@" > "$LOG" 2>&1 &
-PID=$!
+start_demo "$MODE" "$PORT" "$LOG" "$JVM_OPTS" --management.endpoints.web.exposure.include=evergreen,health,metrics "$@"
+PID=$DEMO_PID
 trap 'kill $PID 2>/dev/null || true' EXIT
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/actuator/health" || true)" == 200 ]]; do
-    kill -0 $PID 2>/dev/null || { tail -20 "$LOG" >&2; exit 1; }
-    sleep 0.5
-done
+await_demo "$PID" "$PORT" "$LOG"
 
 activity() {   # the loops' activity counters, summed over loops (zeros when Evergreen is off)
     curl -s "$BASE/actuator/evergreen" | python3 -c '
