@@ -38,6 +38,7 @@ public final class EventLoopGroup implements AutoCloseable {
     private EventLoopGroup(Builder builder) {
         if (builder.mode == SchedulerMode.LOOP) {
             JdkVirtualThreadHook.check();
+            JdkPollerStarter.startForLoops();
         }
         this.mode = builder.mode;
         int groupNumber = GROUPS_CREATED.getAndIncrement();

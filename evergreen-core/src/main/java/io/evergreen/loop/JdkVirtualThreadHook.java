@@ -8,8 +8,8 @@ import java.lang.reflect.InaccessibleObjectException;
 import java.util.concurrent.Executor;
 
 /**
- * The one place where evergreen reaches into the JDK: creating a virtual thread whose scheduler is an
- * event loop, and starting the JDK's socket pollers from a platform thread.
+ * The one place where evergreen reaches into the JDK's internals: creating a virtual thread whose scheduler is
+ * an event loop.
  * <p>
  * Checked against JDK 25 (25.0.3, Temurin). It calls the package-private static factory
  * {@code java.lang.ThreadBuilders.newVirtualThread(Executor scheduler, String name, int characteristics,
@@ -18,17 +18,8 @@ import java.util.concurrent.Executor;
  * {@code --add-opens java.base/java.lang=ALL-UNNAMED}. If a JDK renames or removes it, {@link #check()}
  * fails with a message saying so and {@link SchedulerMode#JDK} remains available.
  * <p>
- * Why the pollers: a fiber that blocks on a JDK socket (JDBC, an HTTP client) parks in the JDK's
- * {@code sun.nio.ch.Poller}, whose threads unpark it when the socket is ready. By default (JDK 25 on Linux,
- * {@code jdk.pollerMode=2}) those are virtual sub-pollers woken by a platform master poller: a fiber's socket
- * wait then costs two thread hand-offs (master poller, then a carrier of the JDK's default scheduler, which
- * in an Evergreen application sits idle and must be woken each time), and, were the first sub-poller created
- * from a fiber, it would inherit that fiber's loop and a busy loop would stall every JDK socket of the JVM.
- * So, unless the user chose a mode, Evergreen selects {@code jdk.pollerMode=1}: platform poller threads that
- * unpark the waiting fiber directly (measured on {@code POST /orders}: 6.8 µs of poller CPU per request
- * instead of 30). The property is read once, when {@code sun.nio.ch.Poller} is initialised, which this class's
- * initialisation then does from a platform thread through {@link JdkPollerStarter} (needing no access rights,
- * only the class name); if the JVM had already initialised it, its mode stays as it was.
+ * The JDK's socket pollers, which a fiber blocked on a JDK socket waits in, are started by the first
+ * {@link SchedulerMode#LOOP} group through {@link JdkPollerStarter}: see there why, and in which mode.
  * <p>
  * Public only because the fiber runtime lives in another package; not an API for applications.
  */
@@ -82,9 +73,6 @@ public final class JdkVirtualThreadHook {
         GET_CONTINUATION = failure == null ? getContinuation : null;
         SET_CONTINUATION = failure == null ? setContinuation : null;
         UNAVAILABLE = failure;
-        if (failure == null) {
-            JdkPollerStarter.start();
-        }
     }
 
     private JdkVirtualThreadHook() {

@@ -12,8 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.TreeSet;
 
 /**
- * Run in a child JVM by {@link JdkPollerModeTest}, so that the JDK's socket pollers start fresh: a fiber reads
- * from a JDK socket (parking in the JDK's poller until the peer writes), then the probe prints
+ * Run in a child JVM by {@link JdkPollerModeTest}, so that the JDK's socket pollers start fresh: a fiber (of the
+ * scheduler mode named by the system property {@code probe.scheduler}, {@code LOOP} by default) reads from a JDK
+ * socket (parking in the JDK's poller until the peer writes), then the probe prints
  * {@code read <line>}, {@code pollerMode <jdk.pollerMode>} and {@code pollers <names of the platform threads
  * whose name holds "Poller">}.
  */
@@ -23,9 +24,14 @@ public final class JdkPollerModeProbe {
     }
 
     public static void main(String[] args) throws Exception {
-        try (EventLoopGroup group = EventLoopGroup.create(1);
+        SchedulerMode mode = SchedulerMode.valueOf(System.getProperty("probe.scheduler", SchedulerMode.LOOP.name()));
+        try (EventLoopGroup group = EventLoopGroup.create(1, mode);
              ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Fiber<String> reader = Fiber.builder().loop(group.loop(0)).start(() -> {
+                // As a request filter does: in SchedulerMode.JDK this is what first touches JdkVirtualThreadHook.
+                if (Fiber.current() == null) {
+                    throw new IllegalStateException("a fiber that does not find itself");
+                }
                 try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
                     return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8))
                             .readLine();

@@ -12,9 +12,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Evergreen selects the JDK's platform-thread socket pollers ({@code jdk.pollerMode=1}) unless the user chose a
- * mode: see {@link JdkVirtualThreadHook}. The JDK reads the property once per JVM, so each case runs
- * {@link JdkPollerModeProbe} in a child JVM.
+ * The first group of {@link SchedulerMode#LOOP} selects the JDK's platform-thread socket pollers
+ * ({@code jdk.pollerMode=1}) unless the user chose a mode; groups of {@link SchedulerMode#JDK} leave the JDK's own:
+ * see {@link JdkPollerStarter}. The JDK reads the property once per JVM, so each case runs in a child JVM.
  */
 class JdkPollerModeTest {
 
@@ -42,13 +42,23 @@ class JdkPollerModeTest {
     }
 
     @Test
-    void the_first_use_of_the_hook_inside_a_virtual_thread_still_starts_the_pollers_and_returns() throws Exception {
-        // In SchedulerMode.JDK nothing touches the hook before a fiber asks for its binding: the hook then starts the
-        // pollers from a platform thread, which must not need the hook's own initialisation to finish first.
+    void a_group_of_the_jdk_scheduler_leaves_the_jdks_own_pollers_which_run_on_its_carriers() throws Exception {
+        List<String> printed = runProbe(List.of("-Dprobe.scheduler=JDK"), outputs.resolve("jdk-scheduler.txt"));
+
+        assertThat(printed).contains("read through the poller", "pollerMode null");
+        assertThat(printed).filteredOn(line -> line.startsWith("pollers "))
+                .singleElement()
+                .satisfies(line -> assertThat(line).contains("MasterPoller").doesNotContain("Read-Poller"));
+    }
+
+    @Test
+    void the_first_use_of_the_hook_inside_a_virtual_thread_returns() throws Exception {
+        // In SchedulerMode.JDK nothing touches the hook before a fiber asks for its binding. The hook's initialisation
+        // once started the pollers from a platform thread that needed that initialisation to finish: a deadlock.
         List<String> printed = ChildJvm.run(FirstTouchInVirtualThreadProbe.class,
                 List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"), outputs.resolve("first-touch.txt"));
 
-        assertThat(printed).contains("fiber found itself true", "pollerMode 1");
+        assertThat(printed).contains("fiber found itself true", "pollerMode null");
     }
 
     private static List<String> runProbe(List<String> jvmOptions, Path output) throws IOException, InterruptedException {
