@@ -12,18 +12,21 @@ package io.evergreen.loop;
  * inherit that fiber's loop, and one busy loop would stall every JDK socket of the JVM (DESIGN, hazard 1). So,
  * unless the user chose a mode, Evergreen selects {@code jdk.pollerMode=1}: platform poller threads that unpark
  * the waiting fiber directly (on {@code POST /orders}: 6.8 µs of poller CPU per request instead of 30). The
- * property is read once, when {@code sun.nio.ch.Poller} is initialised, which this class then does from a platform
- * thread (needing no access rights, only the class name); if the JVM had already initialised it, its mode stays.
+ * property is read once, when {@code sun.nio.ch.Poller} is initialised, which this class then does (needing no
+ * access rights, only the class name), before the group's first fiber can run. If the JVM had already initialised
+ * it (a virtual thread blocked on a socket before the first loop group, fibers of a {@link SchedulerMode#JDK} group
+ * among them), the JDK's mode stays, whatever the property then says.
  * <p>
  * Only for loops: fibers of {@link SchedulerMode#JDK} run on the JDK's default scheduler, whose carriers run the
- * JDK's virtual sub-pollers as they run the fibers. There the platform pollers cost throughput: on
- * {@code POST /orders}, 0.90 of the virtual-thread mode with them against 0.97 without, and platform pollers took
- * plain virtual threads to 0.89 (benchmarks/RESULTS.md, §13).
+ * JDK's virtual sub-pollers as they run the fibers. There the platform pollers cost throughput: in one run of
+ * {@code POST /orders} in alternation, platform pollers took plain virtual threads to 0.89 of their default, and
+ * Evergreen's JDK-scheduler mode without them reached 0.97 of virtual threads (benchmarks/RESULTS.md, §13).
  * <p>
- * A class of its own, apart from {@link JdkVirtualThreadHook}, because a group may be created inside a virtual
- * thread: the platform thread started here then runs code of this class, already initialised. With this code in
- * the hook's initialisation, which a fiber's first {@code Fiber.current()} may run, the two threads waited for each
- * other forever.
+ * It may run inside a virtual thread (the first loop group created by one): that thread then has the JDK's default
+ * scheduler, since no loop exists yet to schedule it, and sub-pollers it would start inherit that scheduler, as
+ * they would from the JDK itself. Kept apart from {@link JdkVirtualThreadHook}, whose class initialisation a fiber's
+ * first {@code Fiber.current()} may run: with the poller start in there, a platform thread it waited for needed
+ * that very initialisation, and the two waited for each other forever.
  */
 final class JdkPollerStarter {
 
@@ -39,8 +42,8 @@ final class JdkPollerStarter {
     }
 
     /**
-     * Selects {@link #POLLER_MODE_FOR_LOOPS} unless the user chose a mode, and initialises the JDK's pollers from a
-     * platform thread; returns once they are started (or were already).
+     * Selects {@link #POLLER_MODE_FOR_LOOPS} unless the user chose a mode, and initialises the JDK's pollers; returns
+     * once they are started (or were already).
      */
     static void startForLoops() {
         if (started) {
@@ -53,29 +56,8 @@ final class JdkPollerStarter {
             if (System.getProperty(POLLER_MODE_PROPERTY) == null) {
                 System.setProperty(POLLER_MODE_PROPERTY, POLLER_MODE_FOR_LOOPS);
             }
-            if (Thread.currentThread().isVirtual()) {
-                initialiseFromPlatformThread();
-            } else {
-                initialisePollers();
-            }
+            initialisePollers();
             started = true;
-        }
-    }
-
-    private static void initialiseFromPlatformThread() {
-        Thread starter = Thread.ofPlatform().name("evergreen-poller-init").unstarted(JdkPollerStarter::initialisePollers);
-        starter.start();
-        boolean interrupted = false;
-        while (true) {
-            try {
-                starter.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -83,9 +65,9 @@ final class JdkPollerStarter {
         try {
             Class.forName("sun.nio.ch.Poller", true, null);
         } catch (ClassNotFoundException | LinkageError e) {
-            // Not fatal: only the scheduler the JDK's pollers land on depends on it (see above).
+            // Not fatal: the JDK then starts its pollers at their first use, in the mode selected above.
             System.getLogger(JdkPollerStarter.class.getName()).log(System.Logger.Level.WARNING,
-                    "Could not start the JDK's socket pollers from a platform thread", e);
+                    "Could not start the JDK's socket pollers ahead of their first use", e);
         }
     }
 }

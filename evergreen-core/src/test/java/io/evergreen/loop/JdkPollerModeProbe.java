@@ -10,11 +10,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Run in a child JVM by {@link JdkPollerModeTest}, so that the JDK's socket pollers start fresh: a fiber (of the
  * scheduler mode named by the system property {@code probe.scheduler}, {@code LOOP} by default) reads from a JDK
- * socket (parking in the JDK's poller until the peer writes), then the probe prints
+ * socket (parking in the JDK's poller until the peer writes; the whole inside a virtual thread when
+ * {@code probe.inVirtualThread} is true), then the probe prints
  * {@code read <line>}, {@code pollerMode <jdk.pollerMode>} and {@code pollers <names of the platform threads
  * whose name holds "Poller">}.
  */
@@ -24,6 +26,27 @@ public final class JdkPollerModeProbe {
     }
 
     public static void main(String[] args) throws Exception {
+        if (Boolean.getBoolean("probe.inVirtualThread")) {
+            // The group, the first of the JVM, is created inside a virtual thread.
+            AtomicReference<Exception> failure = new AtomicReference<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    readThroughThePoller();
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+            }).join();
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+        } else {
+            readThroughThePoller();
+        }
+        System.out.println("pollerMode " + System.getProperty("jdk.pollerMode"));
+        printPollers();
+    }
+
+    private static void readThroughThePoller() throws Exception {
         SchedulerMode mode = SchedulerMode.valueOf(System.getProperty("probe.scheduler", SchedulerMode.LOOP.name()));
         try (EventLoopGroup group = EventLoopGroup.create(1, mode);
              ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -47,7 +70,9 @@ public final class JdkPollerModeProbe {
                 System.out.println("read " + reader.join());
             }
         }
-        System.out.println("pollerMode " + System.getProperty("jdk.pollerMode"));
+    }
+
+    private static void printPollers() {
         TreeSet<String> pollers = new TreeSet<>();
         Thread.getAllStackTraces().keySet().stream().map(Thread::getName).filter(name -> name.contains("Poller"))
                 .forEach(pollers::add);

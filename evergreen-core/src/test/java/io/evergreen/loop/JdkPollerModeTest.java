@@ -42,13 +42,23 @@ class JdkPollerModeTest {
     }
 
     @Test
-    void a_group_of_the_jdk_scheduler_leaves_the_jdks_own_pollers_which_run_on_its_carriers() throws Exception {
+    void a_group_of_the_jdk_scheduler_leaves_the_jdks_own_poller_mode() throws Exception {
+        // Which pollers that mode starts is the JDK's choice per OS (on Linux: virtual sub-pollers and a MasterPoller).
         List<String> printed = runProbe(List.of("-Dprobe.scheduler=JDK"), outputs.resolve("jdk-scheduler.txt"));
 
         assertThat(printed).contains("read through the poller", "pollerMode null");
+    }
+
+    @Test
+    void a_first_loop_group_created_inside_a_virtual_thread_starts_platform_pollers_and_returns() throws Exception {
+        // Initialised from the virtual thread itself, the JDK's sub-pollers would be virtual threads too: the pollers
+        // must be started from a platform thread, and the group's creation must not wait for itself doing so.
+        List<String> printed = runProbe(List.of("-Dprobe.inVirtualThread=true"), outputs.resolve("in-virtual.txt"));
+
+        assertThat(printed).contains("read through the poller", "pollerMode 1");
         assertThat(printed).filteredOn(line -> line.startsWith("pollers "))
                 .singleElement()
-                .satisfies(line -> assertThat(line).contains("MasterPoller").doesNotContain("Read-Poller"));
+                .satisfies(line -> assertThat(line).contains("Read-Poller").doesNotContain("MasterPoller"));
     }
 
     @Test
