@@ -6,10 +6,12 @@
 # and each JVM is warmed once, so drift and JIT warm-up fall on all modes alike. The idle JVMs wait meanwhile
 # (their loops and carriers asleep; they hold their idle pooled connections).
 #
-# Usage: benchmarks/http/alternate-row.sh PATH CONNECTIONS MODE[:JVM options]...
-#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux)
+# Usage: benchmarks/http/alternate-row.sh PATH CONNECTIONS MODE[@PATH][:JVM options]...
+#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux); @PATH loads that JVM on its
+#   own path instead of the row's (a row and its ceiling, paired: 'evergreen@/sleep?ms=0')
 #   e.g.  benchmarks/http/alternate-row.sh /orders 200 virtual evergreen
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
+#         benchmarks/http/alternate-row.sh '/sleep?ms=20' 1000 evergreen 'evergreen@/sleep?ms=0'
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
 # (report directory, benchmarks/results). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
 # app and of PostgreSQL (from /proc: user + system time over the slot), and for each mode against
@@ -19,7 +21,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,19p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,21p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}
 OUT=${OUT:-$REPO/benchmarks/results}
@@ -30,14 +32,14 @@ COMMAND_LINE="${COMMAND_LINE% }"
 
 # shellcheck source=modes.sh
 source "$HERE/modes.sh"
-LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
 ulimit -n 20000 2>/dev/null || true
 command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
 
-PIDS=()
+PIDS=(); PATHS=()
 trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in "${!SPECS[@]}"; do
-    spec=${SPECS[$i]}; mode=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
+    spec=${SPECS[$i]}; head=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
+    mode=${head%%@*}; PATHS+=("$URL_PATH"); [[ "$head" == *@* ]] && PATHS[i]=${head#*@}
     [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
     start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts"
     PIDS+=("$DEMO_PID")
@@ -54,8 +56,9 @@ cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, 
     echo "$total"
 }
 load() {   # load <spec index> <seconds> [wrk options]: wrk's output
-    local i=$1 seconds=$2; shift 2
-    wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "$@" "${LUA[@]}" "http://127.0.0.1:$((PORT + $i))$URL_PATH"
+    local i=$1 seconds=$2 lua=(); shift 2
+    [[ "${PATHS[$i]}" == /orders ]] && lua=(-s "$HERE/post-order.lua")
+    wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "$@" "${lua[@]}" "http://127.0.0.1:$((PORT + $i))${PATHS[$i]}"
 }
 # Warm-up in alternation too, in slots of at most 20 s, so that no JVM is left cold while the others warm.
 for (( done_s = 0; done_s < WARMUP; done_s += 20 )); do
