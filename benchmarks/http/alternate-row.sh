@@ -13,21 +13,37 @@
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
 #         benchmarks/http/alternate-row.sh '/sleep?ms=20' 1000 evergreen 'evergreen@/sleep?ms=0'
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
-# (report directory, benchmarks/results). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
+# (report directory, benchmarks/results), COPIES (JVMs per mode, 1). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
 # app and of PostgreSQL (from /proc: user + system time over the slot), and for each mode against
 # the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report and the
 # raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under OUT/alternate-<UTC timestamp>/.
+# COPIES > 1 starts that many JVMs of every mode (labelled MODE#1, MODE#2, ...), each a slot of its own per round: C2
+# makes different inlining choices in each JVM, and on /json two JVMs of one mode and build were seen 22% apart in
+# every round, as far apart as the modes. The report then also compares the modes by the mean over their copies.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,21p "$0" >&2; exit 2; }
-URL_PATH=$1; CONNS=$2; shift 2; SPECS=("$@")
-ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}
+[[ $# -ge 4 ]] || { sed -n 9,24p "$0" >&2; exit 2; }
+URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
+ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
+[[ "$COPIES" =~ ^[1-9][0-9]*$ ]] || { echo "COPIES must be a positive number, not '$COPIES'" >&2; exit 2; }
+# One entry per JVM: its spec, and the label it has in the report (the spec, or spec#copy).
+SPECS=(); LABELS=()
+for spec in "${MODE_SPECS[@]}"; do
+    for (( copy = 1; copy <= COPIES; copy++ )); do
+        SPECS+=("$spec"); LABELS+=("$spec")
+        (( COPIES == 1 )) || LABELS[-1]+="#$copy"
+    done
+done
+# Each JVM's pool opens its 20 connections at start, and PostgreSQL allows 100 here: rows that do not use the
+# database keep one idle connection per JVM (the health check's), so that six or more JVMs can run at once.
+APP_ARGS=()
+[[ " ${MODE_SPECS[*]} $URL_PATH" == */orders* ]] || APP_ARGS=(--spring.datasource.hikari.minimum-idle=1)
 OUT=${OUT:-$REPO/benchmarks/results}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
-COMMAND_LINE="$(printf '%q ' "$0" "$URL_PATH" "$CONNS" "${SPECS[@]}")"
+COMMAND_LINE="$(printf '%q ' "$0" "$URL_PATH" "$CONNS" "${MODE_SPECS[@]}")"
 COMMAND_LINE="${COMMAND_LINE% }"
 
 # shellcheck source=modes.sh
@@ -41,7 +57,7 @@ for i in "${!SPECS[@]}"; do
     spec=${SPECS[$i]}; head=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
     mode=${head%%@*}; PATHS+=("$URL_PATH"); [[ "$head" == *@* ]] && PATHS[i]=${head#*@}
     [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
-    start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts"
+    start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts" "${APP_ARGS[@]}"
     PIDS+=("$DEMO_PID")
 done
 for i in "${!SPECS[@]}"; do
@@ -70,7 +86,7 @@ mkdir -p "$OUT"
 TSV="$OUT/alternate-$STAMP.tsv"
 RAW="$OUT/alternate-$STAMP"   # each slot's wrk output
 mkdir -p "$RAW"
-printf 'round\tmode\treq_per_s\tp50_ms\tp99_ms\tmax_ms\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
+printf 'round\tmode\tspec\treq_per_s\tp50_ms\tp99_ms\tmax_ms\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
 TCK="$(getconf CLK_TCK)"
 n=${#SPECS[@]}
 for (( round = 0; round < ROUNDS; round++ )); do
@@ -80,10 +96,11 @@ for (( round = 0; round < ROUNDS; round++ )); do
         app0=$(cpu_ticks "${PIDS[$i]}"); db0=$(cpu_ticks "${db_pids[@]}")
         load "$i" "$DURATION" --latency > "$RAW/r$((round + 1))-$i.txt"
         app1=$(cpu_ticks "${PIDS[$i]}"); db1=$(cpu_ticks "${db_pids[@]}")
-        python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${SPECS[$i]}" $(( app1 - app0 )) $(( db1 - db0 )) \
+        python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${LABELS[$i]}" "${SPECS[$i]}" $(( app1 - app0 )) \
+            $(( db1 - db0 )) \
             "$TCK" >> "$TSV" <<'PY'
 import sys
-here, wrk_output, round_index, spec, app_ticks, db_ticks, tck = sys.argv[1:]
+here, wrk_output, round_index, label, spec, app_ticks, db_ticks, tck = sys.argv[1:]
 sys.path.insert(0, here)
 from report import parse_wrk
 slot = parse_wrk(wrk_output)
@@ -91,22 +108,23 @@ if not slot["ok"]:
     sys.exit(f"incomplete wrk output in {wrk_output}")
 per_request = lambda ticks: f"{int(ticks) / int(tck) * 1e6 / slot['requests']:.0f}"
 errors = ", ".join(f"{key} {slot[key]}" for key in ("connect", "read", "write", "timeout", "non2xx") if slot[key])
-print(round_index, spec, slot["rps"], slot["p50"], slot["p99"], slot["max"], errors, per_request(app_ticks),
+print(round_index, label, spec, slot["rps"], slot["p50"], slot["p99"], slot["max"], errors, per_request(app_ticks),
       per_request(db_ticks), sep="\t")
 PY
-        echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2-6,8-9)" >&2
+        echo "round $((round + 1)): $(tail -1 "$TSV" | cut -f2,4-7,9-10)" >&2
     done
 done
 
-python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "${SPECS[@]}" \
+python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "$COPIES" "${LABELS[@]}" \
     > "$OUT/alternate-$STAMP.md" <<'PY'
 import csv, statistics, sys
-tsv, command, path, conns, rounds, warmup, duration, *specs = sys.argv[1:]
+tsv, command, path, conns, rounds, warmup, duration, copies, *specs = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 rate = {(r["round"], r["mode"]): float(r["req_per_s"]) for r in rows}
+round_ids = sorted({r["round"] for r in rows}, key=int)
 print(f"# {path} at {conns} connections, modes in alternation\n")
-print(f"Command: `{command}`  ")
-print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per mode; every JVM up for the whole run.\n")
+print(f"Command: `{command}`" + (f" with `COPIES={copies}`" if copies != "1" else "") + "  ")
+print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per JVM; every JVM up for the whole run.\n")
 print("| mode | req/s (median) | p99 (median) | max (median) | max (worst) | app CPU µs/request | PostgreSQL CPU µs/request | errors |")
 print("|---|---:|---:|---:|---:|---:|---:|---|")
 for spec in specs:
@@ -117,15 +135,34 @@ for spec in specs:
           f"| {statistics.median(float(r['app_cpu_us']) for r in mine):,.0f} "
           f"| {statistics.median(float(r['db_cpu_us']) for r in mine):,.0f} "
           f"| {'; '.join(sorted({r['errors'] for r in mine if r['errors']})) or 'none'} |")
-base = specs[0]
-print(f"\n| mode / {base} | median of per-round ratios | rounds ahead | per-round ratios |")
-print("|---|---:|---:|---|")
-for spec in specs[1:]:
-    ratios = [rate[(rnd, spec)] / rate[(rnd, base)] for rnd in sorted({r["round"] for r in rows}, key=int)
-              if (rnd, spec) in rate and (rnd, base) in rate]
-    ahead = sum(ratio >= 1 for ratio in ratios)
-    print(f"| {spec} | {statistics.median(ratios):.2f} | {ahead} of {len(ratios)} "
-          f"| {', '.join(f'{ratio:.2f}' for ratio in ratios)} |")
+def ratio_table(title, rate_of, names):
+    base = names[0]
+    print(f"\n| {title} / {base} | median of per-round ratios | rounds ahead | per-round ratios |")
+    print("|---|---:|---:|---|")
+    for name in names[1:]:
+        ratios = [rate_of(rnd, name) / rate_of(rnd, base) for rnd in round_ids
+                  if rate_of(rnd, name) and rate_of(rnd, base)]
+        ahead = sum(ratio >= 1 for ratio in ratios)
+        print(f"| {name} | {statistics.median(ratios):.2f} | {ahead} of {len(ratios)} "
+              f"| {', '.join(f'{ratio:.2f}' for ratio in ratios)} |")
+ratio_table("mode" if copies == "1" else "JVM", lambda rnd, label: rate.get((rnd, label)), specs)
+if copies != "1":
+    # A mode's rate in a round: the mean over its JVMs, each measured in its own slot of that round.
+    modes = list(dict.fromkeys(r["spec"] for r in rows))
+    def mode_rate(rnd, mode):
+        mine = [float(r["req_per_s"]) for r in rows if r["round"] == rnd and r["spec"] == mode]
+        return statistics.fmean(mine) if len(mine) == int(copies) else None
+    print(f"\nModes over their {copies} JVMs each (a round's rate: the mean of the mode's JVMs in that round):\n")
+    print("| mode | req/s (median of round means) | spread of its JVMs' medians | app CPU µs/request |")
+    print("|---|---:|---|---:|")
+    for mode in modes:
+        medians = sorted(statistics.median(float(r["req_per_s"]) for r in rows if r["mode"] == label)
+                         for label in {r["mode"] for r in rows if r["spec"] == mode})
+        means = [m for m in (mode_rate(rnd, mode) for rnd in round_ids) if m]
+        cpu = statistics.median(float(r["app_cpu_us"]) for r in rows if r["spec"] == mode)
+        print(f"| {mode} | {statistics.median(means):,.0f} | {medians[0]:,.0f} to {medians[-1]:,.0f} "
+              f"({medians[-1] / medians[0] - 1:.0%}) | {cpu:,.0f} |")
+    ratio_table("mode", mode_rate, modes)
 PY
 cat "$OUT/alternate-$STAMP.md"
 echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV, wrk's output: $RAW)"
