@@ -13,10 +13,11 @@
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
 #         benchmarks/http/alternate-row.sh '/sleep?ms=20' 1000 evergreen 'evergreen@/sleep?ms=0'
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
-# (report directory, benchmarks/results), COPIES (JVMs per mode, 1). Prints per-mode medians of req/s, p99, max, and the CPU per request of the
-# app and of PostgreSQL (from /proc: user + system time over the slot), and for each mode against
-# the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report and the
-# raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under OUT/alternate-<UTC timestamp>/.
+# (report directory, benchmarks/results), COPIES (JVMs per mode, 1). Prints per-mode medians of req/s, p99, max,
+# and the CPU per request of the app and of PostgreSQL (from /proc: user + system time over the slot), and for each
+# mode against the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report
+# and the raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under
+# OUT/alternate-<UTC timestamp>/.
 # COPIES > 1 starts that many JVMs of every mode (labelled MODE#1, MODE#2, ...), each a slot of its own per round: C2
 # makes different inlining choices in each JVM, and on /json two JVMs of one mode and build were seen 22% apart in
 # every round, as far apart as the modes. The report then also compares the modes by the mean over their copies.
@@ -24,7 +25,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,24p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,23p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
 [[ "$COPIES" =~ ^[1-9][0-9]*$ ]] || { echo "COPIES must be a positive number, not '$COPIES'" >&2; exit 2; }
@@ -96,9 +97,8 @@ for (( round = 0; round < ROUNDS; round++ )); do
         app0=$(cpu_ticks "${PIDS[$i]}"); db0=$(cpu_ticks "${db_pids[@]}")
         load "$i" "$DURATION" --latency > "$RAW/r$((round + 1))-$i.txt"
         app1=$(cpu_ticks "${PIDS[$i]}"); db1=$(cpu_ticks "${db_pids[@]}")
-        python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${LABELS[$i]}" "${SPECS[$i]}" $(( app1 - app0 )) \
-            $(( db1 - db0 )) \
-            "$TCK" >> "$TSV" <<'PY'
+        python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${LABELS[$i]}" "${SPECS[$i]}" \
+            $(( app1 - app0 )) $(( db1 - db0 )) "$TCK" >> "$TSV" <<'PY'
 import sys
 here, wrk_output, round_index, label, spec, app_ticks, db_ticks, tck = sys.argv[1:]
 sys.path.insert(0, here)
