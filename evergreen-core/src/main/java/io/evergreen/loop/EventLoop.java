@@ -54,6 +54,14 @@ public final class EventLoop implements Executor, LoopBound {
      */
     static final int MAX_CALLBACKS_PER_ITERATION = 256;
 
+    /**
+     * A loop takes work from the group's shared queue whenever it has nothing of its own to run, and once after
+     * this many callbacks of its own besides: under saturation a loop whose fibers keep waking each other (I/O
+     * completions, timers) never runs dry, and would otherwise leave new requests to the other loops, or to
+     * nobody. The same share as new work gets in the loop's own queue ({@link ReadyQueue#MAX_RESUMED_IN_A_ROW}).
+     */
+    static final int OWN_CALLBACKS_PER_SHARED_TASK = ReadyQueue.MAX_RESUMED_IN_A_ROW;
+
     private static final ThreadLocal<LoopBound> BINDING = new ThreadLocal<>();
 
     private static final int RUNNING = 0;
@@ -247,10 +255,17 @@ public final class EventLoop implements Executor, LoopBound {
             throw new RejectedExecutionException(thread.getName() + " has terminated");
         }
         stats.externalSubmitted.increment();
+        wakeIfSleeping();
+    }
+
+    /** Wakes the loop from its poll if it sleeps there; returns whether this call woke it. Safe from any thread. */
+    boolean wakeIfSleeping() {
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
             stats.wakeups.increment();
             poller.wakeup();
+            return true;
         }
+        return false;
     }
 
     /** Queues a callback to run in a coming iteration. Safe from any thread. */
@@ -378,22 +393,55 @@ public final class EventLoop implements Executor, LoopBound {
 
     private void runReadyCallbacks() {
         takeInbound();
-        int runNow = Math.min(ready.size(), MAX_CALLBACKS_PER_ITERATION);
-        for (int left = runNow; left > 0; left--) {
+        int budget = MAX_CALLBACKS_PER_ITERATION;
+        int own = Math.min(ready.size(), budget);
+        for (int run = 0; run < own; run++) {
+            if (run % OWN_CALLBACKS_PER_SHARED_TASK == OWN_CALLBACKS_PER_SHARED_TASK - 1 && takeSharedTask()) {
+                budget--;
+            }
             Runnable callback = ready.pollFirst();
             if (callback == null) {
                 break;
             }
-            runCallback(callback);
-            for (Runnable woken; (woken = ready.pollLifoSlot()) != null; ) {
-                stats.lifoSlotRuns.increment();
-                runCallback(woken);
-            }
-            // A monitor released by a fiber of another loop wakes one successor, and wakes no other waiter until
-            // that one has run: a successor left for the next phase (up to the bound of callbacks away) drained a
-            // contended monitor one waiter per phase, and its waiters waited seconds under load (issue 6).
-            takeInbound();
+            budget--;
+            runWithWoken(callback);
         }
+        // Nothing of its own left: the loop is free for work that any loop of the group may take (a new request's
+        // fiber, see EventLoopGroup.execute), and runs each such task's fiber at once, up to its first park.
+        while (budget > 0 && ready.isEmpty() && takeSharedTask()) {
+            budget--;
+            for (Runnable callback; budget > 0 && (callback = ready.pollFirst()) != null; budget--) {
+                runWithWoken(callback);
+            }
+        }
+    }
+
+    /** Runs one task of the group's shared queue, if there is one: a fiber's start, which queues the fiber here. */
+    private boolean takeSharedTask() {
+        Runnable task = group.pollSharedWork();
+        if (task == null) {
+            return false;
+        }
+        stats.sharedTasksTaken.increment();
+        try {
+            runCallback(task);
+        } finally {
+            group.sharedTaskDone();
+        }
+        return true;
+    }
+
+    /** Runs a callback, then the fibers it woke into the LIFO slot, then takes in what other threads handed in. */
+    private void runWithWoken(Runnable callback) {
+        runCallback(callback);
+        for (Runnable woken; (woken = ready.pollLifoSlot()) != null; ) {
+            stats.lifoSlotRuns.increment();
+            runCallback(woken);
+        }
+        // A monitor released by a fiber of another loop wakes one successor, and wakes no other waiter until
+        // that one has run: a successor left for the next phase (up to the bound of callbacks away) drained a
+        // contended monitor one waiter per phase, and its waiters waited seconds under load (issue 6).
+        takeInbound();
     }
 
     private void takeInbound() {
@@ -430,7 +478,7 @@ public final class EventLoop implements Executor, LoopBound {
 
     /** 0 while work is pending or the loop is stopping; else until the next timer; -1 for no limit. */
     private long pollTimeoutNanos() {
-        if (!ready.isEmpty() || !inbound.isEmpty() || runState != RUNNING) {
+        if (!ready.isEmpty() || !inbound.isEmpty() || group.hasSharedWork() || runState != RUNNING) {
             return 0;
         }
         TimerHandle next = timers.peek();
@@ -446,7 +494,7 @@ public final class EventLoop implements Executor, LoopBound {
         }
         if (timeoutNanos != 0) {
             sleeping.set(true);
-            if (!inbound.isEmpty()) {
+            if (!inbound.isEmpty() || group.hasSharedWork()) {
                 // Lost race with a producer that saw us awake: do not sleep on its callback.
                 timeoutNanos = 0;
             } else {

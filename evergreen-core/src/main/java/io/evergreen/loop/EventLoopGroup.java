@@ -5,6 +5,9 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,6 +16,10 @@ import java.util.function.Supplier;
 /**
  * N event loops, each on its own platform thread {@code evergreen-loop-<i>}, and the fibers that live on
  * them. One loop per CPU is the usual size.
+ * <p>
+ * As an {@link Executor} the group runs each task on the first of its loops that has nothing of its own left
+ * to run: work that may start on any loop (a new request's fiber) waits in one queue of the group instead of
+ * being placed on a loop when it is handed in, the way a work-stealing pool's idle workers take it.
  * <pre>{@code
  * try (EventLoopGroup group = EventLoopGroup.create(4)) {
  *     Fiber<String> f = Fiber.builder().loop(group.next()).start(() -> "hello");
@@ -20,7 +27,7 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  */
-public final class EventLoopGroup implements AutoCloseable {
+public final class EventLoopGroup implements Executor, AutoCloseable {
 
     /** How long {@link #close()} lets fibers finish before cancelling them. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
@@ -28,11 +35,17 @@ public final class EventLoopGroup implements AutoCloseable {
     /** How long cancelled fibers get to unwind before the loops stop anyway. */
     private static final Duration CANCELLATION_GRACE = Duration.ofSeconds(5);
 
+    private static final System.Logger LOG = System.getLogger(EventLoopGroup.class.getName());
+
     private static final AtomicInteger GROUPS_CREATED = new AtomicInteger();
 
     private final SchedulerMode mode;
     private final List<EventLoop> loops;
     private final AtomicInteger nextIndex = new AtomicInteger();
+    /** Tasks any loop may run, in the order handed in ({@link #execute(Runnable)}). */
+    private final ConcurrentLinkedQueue<Runnable> sharedWork = new ConcurrentLinkedQueue<>();
+    /** Shared tasks handed in and not yet run to their end: {@link #close()} waits for them as for fibers. */
+    private final AtomicInteger sharedWorkPending = new AtomicInteger();
     private volatile boolean closing;
 
     private EventLoopGroup(Builder builder) {
@@ -122,6 +135,57 @@ public final class EventLoopGroup implements AutoCloseable {
         return alternative.queuedWork() < preferred.queuedWork() ? alternative : preferred;
     }
 
+    /**
+     * Runs the task on whichever loop of the group is first free for it: a loop takes such tasks, in the
+     * order they were handed in, whenever its own ready queue runs dry, and one at least after every
+     * {@value EventLoop#OWN_CALLBACKS_PER_SHARED_TASK} callbacks of its own, so that a loop that never runs dry
+     * still takes its share. Handing in wakes one sleeping loop, if any sleeps.
+     * <p>
+     * Pushing work to a loop chosen at hand-in ({@link #leastLoaded()}) can pick a loop whose thread the OS has
+     * just descheduled while another loop idles; pulled work goes to the loop that is running. Measured on
+     * Tomcat, where every request's fiber is handed in by the poller thread: the poller woke 40-50% more often
+     * per request with pushed placement than under virtual threads, and as often with pulled placement
+     * (issue 6, benchmarks/RESULTS.md §16).
+     * @throws RejectedExecutionException once the group is closing
+     */
+    @Override
+    public void execute(Runnable task) {
+        Objects.requireNonNull(task, "task");
+        if (closing) {
+            throw new RejectedExecutionException(this + " is closing");
+        }
+        sharedWorkPending.incrementAndGet();
+        sharedWork.offer(task);
+        if (closing && sharedWork.remove(task)) {
+            // close() began between our check and our offer, and may have seen no pending work: take it back.
+            sharedWorkPending.decrementAndGet();
+            throw new RejectedExecutionException(this + " is closing");
+        }
+        for (EventLoop loop : loops) {
+            if (loop.wakeIfSleeping()) {
+                return;
+            }
+        }
+    }
+
+    /** The oldest shared task, or null; the taking loop runs it and then calls {@link #sharedTaskDone()}. */
+    Runnable pollSharedWork() {
+        return sharedWork.poll();
+    }
+
+    void sharedTaskDone() {
+        sharedWorkPending.decrementAndGet();
+    }
+
+    boolean hasSharedWork() {
+        return !sharedWork.isEmpty();
+    }
+
+    /** Tasks handed to {@link #execute(Runnable)} that no loop has taken yet. */
+    public int sharedQueueDepth() {
+        return sharedWork.size();
+    }
+
     /** The loop of the calling fiber or loop thread if it belongs to this group, else null. */
     public EventLoop current() {
         EventLoop loop = EventLoop.current();
@@ -149,8 +213,8 @@ public final class EventLoopGroup implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: stops accepting fibers started from outside the group, lets live fibers finish
-     * (they may still spawn children) for up to {@code timeout}, cancels those still alive, gives them a
+     * Graceful shutdown: stops accepting fibers started from outside the group and tasks for any loop, lets
+     * the tasks already handed in run and live fibers finish (they may still spawn children) for up to {@code timeout}, cancels those still alive, gives them a
      * moment to unwind, then stops every loop and waits for its thread to end.
      * Calling it from a fiber or loop thread of this group is an error: it would wait for itself.
      */
@@ -176,6 +240,12 @@ public final class EventLoopGroup implements AutoCloseable {
                 interrupted = true;
             }
         }
+        int neverRun = sharedWork.size();
+        if (neverRun > 0) {
+            // Only when the loops stayed busy past the timeout: say so rather than drop the tasks silently.
+            LOG.log(System.Logger.Level.WARNING, this + " closed with " + neverRun
+                    + " tasks for any loop that no loop took before the timeout; they did not run");
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -183,7 +253,7 @@ public final class EventLoopGroup implements AutoCloseable {
 
     private boolean awaitNoLiveFibers(long deadlineNanos) throws InterruptedException {
         long pause = TimeUnit.MICROSECONDS.toNanos(100);
-        while (liveFibers() > 0) {
+        while (liveFibers() > 0 || sharedWorkPending.get() > 0) {
             if (System.nanoTime() - deadlineNanos >= 0) {
                 return false;
             }

@@ -23,6 +23,7 @@ public final class LoopStats {
     final Counter idleNanos = new Counter.SingleWriter();
     final Counter externalDrained = new Counter.SingleWriter();
     final Counter lifoSlotRuns = new Counter.SingleWriter();
+    final Counter sharedTasksTaken = new Counter.SingleWriter();
     // Any thread.
     final Counter externalSubmitted = Counter.shared();
     final Counter wakeups = Counter.shared();
@@ -101,6 +102,11 @@ public final class LoopStats {
     /** Fibers resumed from the LIFO slot, right after the fiber that woke them parked. */
     public long lifoSlotRuns() {
         return lifoSlotRuns.get();
+    }
+
+    /** Tasks this loop took from its group's shared queue ({@link EventLoopGroup#execute(Runnable)}). */
+    public long sharedTasksTaken() {
+        return sharedTasksTaken.get();
     }
 
     /** Callbacks submitted from outside the loop thread. */

@@ -3,6 +3,7 @@ package io.evergreen.spring;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.SchedulerMode;
 
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,8 +15,9 @@ import org.springframework.core.task.TaskRejectedException;
 
 /**
  * An {@link AsyncTaskExecutor} that runs each task on a new fiber of an {@link EventLoopGroup}: a task
- * submitted from a fiber of the group stays on that fiber's loop, any other goes to the less busy of two of
- * the group's loops ({@link EventLoopGroup#leastLoaded()}).
+ * submitted from a fiber of the group stays on that fiber's loop; any other starts on the first loop free to
+ * take it ({@link EventLoopGroup#execute(Runnable)}), or, in {@code JDK} scheduler mode, on the less busy of
+ * two loops ({@link EventLoopGroup#leastLoaded()}).
  * <p>
  * The Spring starter hands it to the embedded web server, so that every request runs on a fiber, and
  * behind {@code applicationTaskExecutor} for {@code @Async} and MVC async. A fiber is cheap: there is no
@@ -65,22 +67,31 @@ public final class FiberExecutor implements AsyncTaskExecutor {
         Objects.requireNonNull(task, "task");
         TaskDecorator decorator = taskDecorator;
         Runnable body = decorator != null ? decorator.decorate(task) : task;
-        Fiber.Builder builder = Fiber.builder().loop(loopForNewFiber());
         long sequence = fibersStarted.incrementAndGet();
-        if (fiberNamePrefix != null) {
-            builder.name(fiberNamePrefix + sequence);
-        }
+        String name = fiberNamePrefix != null ? fiberNamePrefix + sequence : null;
         try {
-            builder.start(body);
+            EventLoop current = group.current();
+            if (current != null) {
+                startFiber(current, name, body);
+            } else if (group.mode() == SchedulerMode.LOOP) {
+                // The first loop free for it creates the fiber, on its own thread: see EventLoopGroup.execute.
+                group.execute(() -> startFiber(EventLoop.current(), name, body));
+            } else {
+                // JDK mode: the JDK's scheduler runs the fiber; its loop is only its home for bookkeeping.
+                startFiber(group.leastLoaded(), name, body);
+            }
         } catch (RejectedExecutionException ex) {
             fibersStarted.decrementAndGet();
             throw new TaskRejectedException("Fiber executor on " + group + " did not accept task: " + task, ex);
         }
     }
 
-    private EventLoop loopForNewFiber() {
-        EventLoop current = group.current();
-        return current != null ? current : group.leastLoaded();
+    private static void startFiber(EventLoop loop, String name, Runnable body) {
+        Fiber.Builder builder = Fiber.builder().loop(loop);
+        if (name != null) {
+            builder.name(name);
+        }
+        builder.start(body);
     }
 
     @Override

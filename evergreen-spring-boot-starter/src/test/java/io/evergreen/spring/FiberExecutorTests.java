@@ -6,6 +6,7 @@ import io.evergreen.loop.EventLoopGroup;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -45,6 +46,35 @@ class FiberExecutorTests {
                 .submitCompletable((Callable<EventLoop>) () -> Fiber.current().loop())
                 .get(10, TimeUnit.SECONDS)).join(WAIT);
             assertThat(childLoop).isSameAs(loop);
+        }
+    }
+
+    @Test
+    void aTaskFromOutsideTheGroupStartsOnAFreeLoopWhileAnotherIsHeld() throws Exception {
+        FiberExecutor executor = new FiberExecutor(group);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        group.loop(0).execute(() -> {
+            entered.countDown();
+            awaitQuietly(release);
+        });
+        try {
+            assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 20; i++) {
+                EventLoop loop = executor.submitCompletable((Callable<EventLoop>) () -> Fiber.current().loop())
+                    .get(10, TimeUnit.SECONDS);
+                assertThat(loop).isSameAs(group.loop(1));
+            }
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,0 +1,149 @@
+package io.evergreen.loop;
+
+import io.evergreen.testing.LoopBlocker;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+
+import static io.evergreen.testing.Waiting.LIMIT;
+import static io.evergreen.testing.Waiting.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link EventLoopGroup#execute(Runnable)}: work that the first free loop of the group takes. */
+@Timeout(60)
+class EventLoopGroupSharedWorkTest {
+
+    @Test
+    void tasks_run_on_a_loop_thread_of_the_group_in_the_order_handed_in() {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            List<Integer> order = new CopyOnWriteArrayList<>();
+            List<EventLoop> ranOn = new CopyOnWriteArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                int task = i;
+                group.execute(() -> {
+                    ranOn.add(EventLoop.current());
+                    order.add(task);
+                });
+            }
+
+            await().until(() -> order.size() == 100);
+            assertThat(order).containsExactlyElementsOf(IntStream.range(0, 100).boxed().toList());
+            assertThat(ranOn).containsOnly(group.loop(0));
+            assertThat(group.loop(0).stats().sharedTasksTaken()).isEqualTo(100);
+            assertThat(group.sharedQueueDepth()).isZero();
+        }
+    }
+
+    @Test
+    void a_loop_asleep_in_its_poll_wakes_for_a_task() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2)) {
+            await().until(() -> group.loops().stream().allMatch(EventLoop::isPolling));
+            CountDownLatch ran = new CountDownLatch(1);
+
+            group.execute(ran::countDown);
+
+            assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void while_one_loop_is_held_the_other_takes_every_task() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(2)) {
+            EventLoop held = group.loop(0);
+            List<EventLoop> ranOn = new CopyOnWriteArrayList<>();
+            try (LoopBlocker blocked = LoopBlocker.block(held)) {
+                for (int i = 0; i < 50; i++) {
+                    group.execute(() -> ranOn.add(EventLoop.current()));
+                }
+
+                // All of them run while loop 0 is still held: none waits behind it.
+                await().until(() -> ranOn.size() == 50);
+            }
+            assertThat(ranOn).containsOnly(group.loop(1));
+            assertThat(held.stats().sharedTasksTaken()).isZero();
+        }
+    }
+
+    @Test
+    void a_loop_that_never_runs_dry_still_takes_tasks() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            AtomicBoolean churning = new AtomicBoolean(true);
+            AtomicInteger churned = new AtomicInteger();
+            // Callbacks that queue two more each: the loop's own ready queue never empties while they churn.
+            Runnable churn = new Runnable() {
+                @Override
+                public void run() {
+                    churned.incrementAndGet();
+                    if (churning.get()) {
+                        loop.execute(this);
+                        if (loop.stats().readyQueueDepth() < 1_000) {
+                            loop.execute(this);
+                        }
+                    }
+                }
+            };
+            loop.execute(churn);
+            await().until(() -> churned.get() > 10_000);
+            CountDownLatch ran = new CountDownLatch(20);
+            try {
+                for (int i = 0; i < 20; i++) {
+                    group.execute(ran::countDown);
+                }
+
+                assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                assertThat(churning.get()).isTrue();
+            } finally {
+                churning.set(false);
+            }
+        }
+    }
+
+    @Test
+    void close_runs_the_tasks_already_handed_in_then_rejects_more() throws Exception {
+        EventLoopGroup group = EventLoopGroup.create(1);
+        AtomicInteger ran = new AtomicInteger();
+        Thread closer;
+        try (LoopBlocker blocked = LoopBlocker.block(group.loop(0))) {
+            for (int i = 0; i < 10; i++) {
+                group.execute(ran::incrementAndGet);
+            }
+            closer = Thread.ofPlatform().start(() -> group.close(LIMIT));
+            await().until(group::isClosing);
+
+            assertThatThrownBy(() -> group.execute(ran::incrementAndGet))
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("closing");
+            assertThat(ran).hasValue(0);
+        }
+        closer.join(LIMIT.multipliedBy(2));
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(ran).hasValue(10);
+        assertThat(group.isTerminated()).isTrue();
+    }
+
+    @Test
+    void a_failing_task_is_counted_and_the_loop_goes_on() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            CountDownLatch next = new CountDownLatch(1);
+
+            group.execute(() -> {
+                throw new IllegalStateException("boom");
+            });
+            group.execute(next::countDown);
+
+            assertThat(next.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(group.loop(0).stats().callbackFailures()).isEqualTo(1);
+        }
+    }
+}
