@@ -225,6 +225,7 @@
         showMetric('scheduler', data.scheduler, String(data.scheduler));
         showMetric('loop-count', data.loopCount);
         showMetric('blocked-threshold', data.blockedThresholdMillis, fmtMs(data.blockedThresholdMillis));
+        showMetric('shared-queue', data.sharedQueueDepth);
 
         let startedRate = NaN;
         if (lastCounters && fibers.started >= lastCounters.started && now > lastCounters.t) {

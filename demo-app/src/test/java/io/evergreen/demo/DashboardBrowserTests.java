@@ -159,7 +159,7 @@ class DashboardBrowserTests {
         assertThat(loopCount).isPositive();
         browserWait().withMessage("a row per loop")
             .until(d -> driver.findElements(By.cssSelector("#loops-body tr[data-loop]")).size() == loopCount
-                && intMetric("loop-count") == loopCount);
+                && intMetric("loop-count") == loopCount && intMetric("shared-queue") >= 0);
         browserWait().withMessage("the health badge says UP").until(d -> "UP".equals(metric("health").getText()));
 
         startLoad();

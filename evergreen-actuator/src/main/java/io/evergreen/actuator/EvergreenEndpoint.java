@@ -66,7 +66,7 @@ public class EvergreenEndpoint {
                 new Lookups(hits, misses, initials), sets, inherited,
                 new ScopedBeans(scopedBeans.live(), scopedBeans.created(), scopedBeans.destroyed()));
         return new EvergreenDescriptor(group.mode().name().toLowerCase(Locale.ROOT), group.size(),
-                Millis.of(watchdog.threshold()), loops, fibers, localStorage,
+                Millis.of(watchdog.threshold()), group.sharedQueueDepth(), loops, fibers, localStorage,
                 watchdog.recentEvents().stream().map(BlockedEventDescriptor::of).toList());
     }
 
@@ -80,7 +80,8 @@ public class EvergreenEndpoint {
                 probe.busyRatio(index), new Blocked(watchdog.blockedCount(index), watchdog.isBlocked(index),
                         BlockedEventDescriptor.of(watchdog.lastEvent(index))),
                 new Activity(stats.iterations(), stats.callbacksRun(), stats.timersFired(), stats.ioEventsDispatched(),
-                        stats.externalSubmissions(), stats.wakeups(), stats.polls(), stats.sleeps()));
+                        stats.externalSubmissions(), stats.sharedTasksTaken(), stats.wakeups(), stats.polls(),
+                        stats.sleeps()));
     }
 
     static String loopState(EventLoop loop) {
@@ -91,13 +92,14 @@ public class EvergreenEndpoint {
      * @param scheduler {@code loop} or {@code jdk}
      * @param loopCount the number of loops
      * @param blockedThresholdMillis the watchdog's threshold
+     * @param sharedQueueDepth tasks for any loop (new requests' fibers) that no loop has taken yet
      * @param loops each loop
      * @param fibers totals over all loops
      * @param localStorage fiber-locals and {@code @FiberScoped} beans
      * @param blockedEvents the most recent blocked-loop incidents of all loops, newest first
      */
     public record EvergreenDescriptor(String scheduler, int loopCount, double blockedThresholdMillis,
-            List<LoopDescriptor> loops, FiberTotals fibers, LocalStorage localStorage,
+            int sharedQueueDepth, List<LoopDescriptor> loops, FiberTotals fibers, LocalStorage localStorage,
             List<BlockedEventDescriptor> blockedEvents) {
     }
 
@@ -118,11 +120,12 @@ public class EvergreenEndpoint {
      * in the same interval to see, say, how many cross-thread wake-ups a request costs.
      *
      * @param externalSubmissions callbacks handed to the loop by other threads
+     * @param sharedTasksTaken tasks the loop took from the group's shared queue (new requests' fibers)
      * @param wakeups of those, the ones that had to wake the loop from its poll (a system call each)
      * @param sleeps polls that waited, because the loop had nothing to run
      */
     public record Activity(long iterations, long callbacks, long timersFired, long ioEvents,
-            long externalSubmissions, long wakeups, long polls, long sleeps) {
+            long externalSubmissions, long sharedTasksTaken, long wakeups, long polls, long sleeps) {
     }
 
     public record Fibers(int live, int running, int runnable, int parked) {

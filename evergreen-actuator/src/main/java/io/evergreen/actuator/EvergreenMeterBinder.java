@@ -39,8 +39,9 @@ import java.util.function.ToIntFunction;
  *   <li>{@code evergreen.locals.entries} (Gauge) and {@code evergreen.locals.lookups} (FunctionCounter, tag
  *       {@code result} = hit|miss|initial).</li>
  * </ul>
- * For the application: {@code evergreen.scoped.beans} (Gauge) and {@code evergreen.scoped.beans.created} /
- * {@code .destroyed} (FunctionCounters).
+ * For the group: {@code evergreen.shared.queue.depth} (Gauge): tasks for any loop, such as new requests' fibers,
+ * that no loop has taken yet. For the application: {@code evergreen.scoped.beans} (Gauge) and
+ * {@code evergreen.scoped.beans.created} / {@code .destroyed} (FunctionCounters).
  * <p>
  * Gauges and counters read the loops' own counters when scraped; the timers are fed by listeners on the
  * probe's and the fibers' samples and on the watchdog, removed again by {@link #close()}.
@@ -87,6 +88,10 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
         synchronized (unsubscriptions) {
             unsubscriptions.add(() -> watchdog.removeListener(durations));
         }
+        Gauge.builder("evergreen.shared.queue.depth", group, EventLoopGroup::sharedQueueDepth)
+            .description("Tasks for any loop, such as new requests' fibers, that no loop has taken yet")
+            .baseUnit("tasks")
+            .register(registry);
         bindScopedBeans(registry);
     }
 

@@ -178,6 +178,7 @@ class EvergreenActuatorIntegrationTests {
                 Map.entry("evergreen.loop.blocked.duration", Meter.Type.TIMER),
                 Map.entry("evergreen.locals.entries", Meter.Type.GAUGE),
                 Map.entry("evergreen.locals.lookups", Meter.Type.COUNTER),
+                Map.entry("evergreen.shared.queue.depth", Meter.Type.GAUGE),
                 Map.entry("evergreen.scoped.beans", Meter.Type.GAUGE),
                 Map.entry("evergreen.scoped.beans.created", Meter.Type.COUNTER),
                 Map.entry("evergreen.scoped.beans.destroyed", Meter.Type.COUNTER));
@@ -187,7 +188,7 @@ class EvergreenActuatorIntegrationTests {
             found.forEach(meter -> {
                 assertThat(meter.getId().getType()).as(name).isEqualTo(type);
                 assertThat(meter.getId().getDescription()).as(name).isNotBlank();
-                if (!name.startsWith("evergreen.scoped")) {
+                if (!name.startsWith("evergreen.scoped") && !name.startsWith("evergreen.shared")) {
                     assertThat(meter.getId().getTag("loop")).as(name).isIn("0", "1");
                 }
             });
@@ -222,6 +223,7 @@ class EvergreenActuatorIntegrationTests {
             .contains("evergreen_loop_blocked_duration_seconds_count{")
             .contains("evergreen_locals_entries{")
             .containsPattern("evergreen_locals_lookups_total\\{.*result=\"initial\".*\\}")
+            .contains("evergreen_shared_queue_depth_tasks ")
             .contains("evergreen_scoped_beans ")
             .contains("evergreen_scoped_beans_created_beans_total ")
             .contains("evergreen_scoped_beans_destroyed_beans_total ");
@@ -360,7 +362,7 @@ class EvergreenActuatorIntegrationTests {
     @Test
     void summaryCountsWhatEachLoopDid() {
         String before = http.get("/actuator/evergreen").body();
-        http.get("/actuator/health"); // a request: Tomcat's poller hands its fiber to a loop from outside
+        http.get("/actuator/health"); // a request: Tomcat's poller hands its fiber to the group, a loop takes it
         String after = http.get("/actuator/evergreen").body();
 
         // The counters are read one by one while the loops run: a loop asleep right now has counted its sleep
@@ -372,8 +374,12 @@ class EvergreenActuatorIntegrationTests {
         assertThat(sum(after, "sleeps")).isPositive().isLessThanOrEqualTo(sum(after, "polls") + loops);
         assertThat(sum(after, "callbacks")).isPositive();
         assertThat(sum(after, "timersFired")).isPositive(); // the latency probe's timers
-        assertThat(sum(after, "externalSubmissions")).isGreaterThan(sum(before, "externalSubmissions"));
-        assertThat(sum(after, "wakeups")).isLessThanOrEqualTo(sum(after, "externalSubmissions"));
+        assertThat(sum(after, "sharedTasksTaken")).isGreaterThan(sum(before, "sharedTasksTaken"));
+        // A loop is woken only for work handed in from outside: to it, or to the group for any loop (a task woken
+        // for and not yet taken is the slack of one per loop).
+        assertThat(sum(after, "wakeups"))
+            .isLessThanOrEqualTo(sum(after, "externalSubmissions") + sum(after, "sharedTasksTaken") + loops);
+        assertThat(JsonPath.<Number>read(after, "$.sharedQueueDepth").longValue()).isNotNegative();
         assertThat(sum(after, "ioEvents")).isNotNegative();
     }
 

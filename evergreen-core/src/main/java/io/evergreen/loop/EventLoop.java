@@ -416,8 +416,14 @@ public final class EventLoop implements Executor, LoopBound {
         }
     }
 
-    /** Runs one task of the group's shared queue, if there is one: a fiber's start, which queues the fiber here. */
+    /**
+     * Runs one task of the group's shared queue, if there is one: a fiber's start, which queues the fiber here.
+     * A stopping loop takes none: the fiber would be left on a loop that is about to end.
+     */
     private boolean takeSharedTask() {
+        if (runState != RUNNING) {
+            return false;
+        }
         Runnable task = group.pollSharedWork();
         if (task == null) {
             return false;

@@ -253,7 +253,7 @@ public final class EventLoopGroup implements Executor, AutoCloseable {
 
     private boolean awaitNoLiveFibers(long deadlineNanos) throws InterruptedException {
         long pause = TimeUnit.MICROSECONDS.toNanos(100);
-        while (liveFibers() > 0 || sharedWorkPending.get() > 0) {
+        while (liveFibers() > 0 || sharedWorkWaitsForALoop()) {
             if (System.nanoTime() - deadlineNanos >= 0) {
                 return false;
             }
@@ -263,6 +263,19 @@ public final class EventLoopGroup implements Executor, AutoCloseable {
             pause = Math.min(pause * 2, TimeUnit.MILLISECONDS.toNanos(10));
         }
         return true;
+    }
+
+    /** Whether tasks handed to {@link #execute(Runnable)} have yet to run and a loop that may take them runs. */
+    private boolean sharedWorkWaitsForALoop() {
+        if (sharedWorkPending.get() == 0) {
+            return false;
+        }
+        for (EventLoop loop : loops) {
+            if (!loop.isStopping()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether every loop thread has ended. */

@@ -4,6 +4,7 @@ import io.evergreen.testing.LoopBlocker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -130,6 +131,28 @@ class EventLoopGroupSharedWorkTest {
         assertThat(closer.isAlive()).isFalse();
         assertThat(ran).hasValue(10);
         assertThat(group.isTerminated()).isTrue();
+    }
+
+    @Test
+    void a_stopping_loop_takes_no_more_tasks() throws Exception {
+        EventLoopGroup group = EventLoopGroup.create(1);
+        EventLoop loop = group.loop(0);
+        AtomicInteger ran = new AtomicInteger();
+        try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+            for (int i = 0; i < 5; i++) {
+                group.execute(ran::incrementAndGet);
+            }
+            loop.stop();
+        }
+
+        assertThat(loop.awaitTermination(LIMIT)).isTrue();
+        assertThat(ran).hasValue(0);
+        assertThat(group.sharedQueueDepth()).isEqualTo(5);
+        // With no loop left to take them, close does not wait for those tasks (it logs that they did not run).
+        Thread closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMinutes(10)));
+        closer.join(LIMIT);
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(ran).hasValue(0);
     }
 
     @Test
