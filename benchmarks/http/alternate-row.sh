@@ -18,6 +18,9 @@
 # mode against the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report
 # and the raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under
 # OUT/alternate-<UTC timestamp>/.
+# THREADS=1 also reads, for each slot, every thread of the app from /proc (CPU time, context switches, migrations),
+# groups them by name (loops, carriers, Tomcat's poller, GC, ...) and adds per-group medians per request to the
+# report, with the raw readings in OUT/alternate-<UTC timestamp>-threads.tsv.
 # COPIES > 1 starts that many JVMs of every mode (labelled MODE#1, MODE#2, ...), each a slot of its own per round: C2
 # makes different inlining choices in each JVM, and on /json two JVMs of one mode and build were seen 22% apart in
 # every round, as far apart as the modes. The report then also compares the modes by the mean over their copies.
@@ -25,9 +28,10 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,23p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,26p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
+THREADS=${THREADS:-0}
 [[ "$COPIES" =~ ^[1-9][0-9]*$ ]] || { echo "COPIES must be a positive number, not '$COPIES'" >&2; exit 2; }
 # One entry per JVM: its spec, and the label it has in the report (the spec, or spec#copy).
 SPECS=(); LABELS=()
@@ -72,6 +76,18 @@ cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, 
     done
     echo "$total"
 }
+thread_groups() {   # thread_groups PID: per group of the app's threads (names without their numbers), one line of
+    # group, CPU clock ticks, migrations, voluntary and involuntary context switches, tab-separated
+    local task comm
+    for task in /proc/"$1"/task/*; do
+        comm=$(cat "$task/comm" 2>/dev/null) || continue
+        printf '%s\t%s\t%s\n' "$(sed -E 's/[0-9]+/N/g' <<< "$comm")" \
+            "$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null)" \
+            "$(awk '/^se.nr_migrations/ {m = $3} /^nr_voluntary_switches/ {v = $3} /^nr_involuntary_switches/ {i = $3}
+                    END {print m "\t" v "\t" i}' "$task/sched" 2>/dev/null)"
+    done | awk -F'\t' 'NF == 5 {t[$1] += $2; m[$1] += $3; v[$1] += $4; i[$1] += $5}
+                       END {for (g in t) print g "\t" t[g] "\t" m[g] "\t" v[g] "\t" i[g]}' | LC_ALL=C sort
+}
 load() {   # load <spec index> <seconds> [wrk options]: wrk's output
     local i=$1 seconds=$2 lua=(); shift 2
     [[ "${PATHS[$i]}" == /orders ]] && lua=(-s "$HERE/post-order.lua")
@@ -88,15 +104,28 @@ TSV="$OUT/alternate-$STAMP.tsv"
 RAW="$OUT/alternate-$STAMP"   # each slot's wrk output
 mkdir -p "$RAW"
 printf 'round\tmode\tspec\treq_per_s\tp50_ms\tp99_ms\tmax_ms\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
+THREADS_TSV="$OUT/alternate-$STAMP-threads.tsv"
+(( THREADS )) && printf 'round\tmode\tgroup\tcpu_us_per_request\t%b\n' \
+    'migrations_per_1000\tvoluntary_per_1000\tinvoluntary_per_1000' > "$THREADS_TSV"
 TCK="$(getconf CLK_TCK)"
 n=${#SPECS[@]}
 for (( round = 0; round < ROUNDS; round++ )); do
     for (( k = 0; k < n; k++ )); do
         i=$(( (k + round) % n ))
         read -r -a db_pids <<< "$(pgrep -d ' ' -x postgres || true)"
+        (( THREADS )) && thread_groups "${PIDS[$i]}" > "$RAW/threads-before"
         app0=$(cpu_ticks "${PIDS[$i]}"); db0=$(cpu_ticks "${db_pids[@]}")
         load "$i" "$DURATION" --latency > "$RAW/r$((round + 1))-$i.txt"
         app1=$(cpu_ticks "${PIDS[$i]}"); db1=$(cpu_ticks "${db_pids[@]}")
+        if (( THREADS )); then
+            thread_groups "${PIDS[$i]}" > "$RAW/threads-after"
+            requests=$(awk '/requests in/ {print $1}' "$RAW/r$((round + 1))-$i.txt")
+            LC_ALL=C join -t$'\t' "$RAW/threads-before" "$RAW/threads-after" | awk -F'\t' -v OFS='\t' -v n="$requests" \
+                -v tck="$TCK" -v r="$round" -v label="${LABELS[$i]}" '$6 > $2 {
+                    printf "%s\t%s\t%s\t%.2f\t%.1f\t%.1f\t%.1f\n", r, label, $1, ($6 - $2) / tck * 1e6 / n,
+                        ($7 - $3) * 1000 / n, ($8 - $4) * 1000 / n, ($9 - $5) * 1000 / n }' >> "$THREADS_TSV"
+            rm -f "$RAW/threads-before" "$RAW/threads-after"
+        fi
         python3 - "$HERE" "$RAW/r$((round + 1))-$i.txt" "$round" "${LABELS[$i]}" "${SPECS[$i]}" \
             $(( app1 - app0 )) $(( db1 - db0 )) "$TCK" >> "$TSV" <<'PY'
 import sys
@@ -164,5 +193,25 @@ if copies != "1":
               f"({medians[-1] / medians[0] - 1:.0%}) | {cpu:,.0f} |")
     ratio_table("mode", mode_rate, modes)
 PY
+if (( THREADS )); then
+    python3 - "$THREADS_TSV" "${LABELS[@]}" >> "$OUT/alternate-$STAMP.md" <<'PY'
+import csv, statistics, sys
+tsv, *labels = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+print("\nThe app's threads by group, per slot (medians over the rounds; groups under 0.5 µs per request left out):\n")
+print("| JVM | thread group | CPU µs/request | voluntary switches /1,000 requests | involuntary /1,000 "
+      "| migrations /1,000 |")
+print("|---|---|---:|---:|---:|---:|")
+for label in labels:
+    groups = {r["group"] for r in rows if r["mode"] == label}
+    def median(group, column):
+        return statistics.median(float(r[column]) for r in rows if r["mode"] == label and r["group"] == group)
+    for group in sorted(groups, key=lambda g: -median(g, "cpu_us_per_request")):
+        if median(group, "cpu_us_per_request") >= 0.5:
+            print(f"| {label} | {group} | {median(group, 'cpu_us_per_request'):.1f} "
+                  f"| {median(group, 'voluntary_per_1000'):.0f} | {median(group, 'involuntary_per_1000'):.0f} "
+                  f"| {median(group, 'migrations_per_1000'):.1f} |")
+PY
+fi
 cat "$OUT/alternate-$STAMP.md"
 echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV, wrk's output: $RAW)"
