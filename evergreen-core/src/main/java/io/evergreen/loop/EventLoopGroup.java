@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -17,9 +16,11 @@ import java.util.function.Supplier;
  * N event loops, each on its own platform thread {@code evergreen-loop-<i>}, and the fibers that live on
  * them. One loop per CPU is the usual size.
  * <p>
- * As an {@link Executor} the group runs each task on the first of its loops that has nothing of its own left
- * to run: work that may start on any loop (a new request's fiber) waits in one queue of the group instead of
- * being placed on a loop when it is handed in, the way a work-stealing pool's idle workers take it.
+ * {@link #execute(Runnable)} runs a task on the first of its loops that has nothing of its own left to run:
+ * work that may start on any loop (a new request's fiber) waits in one queue of the group instead of being
+ * placed on a loop when it is handed in, the way a work-stealing pool's idle workers take it. (The group is
+ * deliberately not a {@code java.util.concurrent.Executor}: as a Spring bean it would then be taken for the
+ * application's executor by lookups by type, such as Spring Boot's own task-execution auto-configuration.)
  * <pre>{@code
  * try (EventLoopGroup group = EventLoopGroup.create(4)) {
  *     Fiber<String> f = Fiber.builder().loop(group.next()).start(() -> "hello");
@@ -27,7 +28,7 @@ import java.util.function.Supplier;
  * }
  * }</pre>
  */
-public final class EventLoopGroup implements Executor, AutoCloseable {
+public final class EventLoopGroup implements AutoCloseable {
 
     /** How long {@link #close()} lets fibers finish before cancelling them. */
     public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(30);
@@ -148,7 +149,6 @@ public final class EventLoopGroup implements Executor, AutoCloseable {
      * (issue 6, benchmarks/RESULTS.md §16).
      * @throws RejectedExecutionException once the group is closing
      */
-    @Override
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
         if (closing) {
