@@ -121,7 +121,7 @@ public class EvergreenEndpoint {
      *
      * @param externalSubmissions callbacks handed to the loop by other threads
      * @param sharedTasksTaken tasks the loop took from the group's shared queue (new requests' fibers)
-     * @param wakeups of those, the ones that had to wake the loop from its poll (a system call each)
+     * @param wakeups hand-offs of either kind that had to wake the loop from its poll (a system call each)
      * @param sleeps polls that waited, because the loop had nothing to run
      */
     public record Activity(long iterations, long callbacks, long timersFired, long ioEvents,

@@ -55,10 +55,11 @@ public final class EventLoop implements Executor, LoopBound {
     static final int MAX_CALLBACKS_PER_ITERATION = 256;
 
     /**
-     * A loop takes work from the group's shared queue whenever it has nothing of its own to run, and once after
-     * this many callbacks of its own besides: under saturation a loop whose fibers keep waking each other (I/O
-     * completions, timers) never runs dry, and would otherwise leave new requests to the other loops, or to
-     * nobody. The same share as new work gets in the loop's own queue ({@link ReadyQueue#MAX_RESUMED_IN_A_ROW}).
+     * A loop takes work from the group's shared queue whenever it has nothing of its own to run, and besides once
+     * every this many callbacks of its own, counted across phases: under saturation a loop whose fibers keep
+     * waking each other (I/O completions, timers, a fiber that yields) never runs dry, and would otherwise leave
+     * new requests to the other loops, or to nobody. The same share as new work gets in the loop's own queue
+     * ({@link ReadyQueue#MAX_RESUMED_IN_A_ROW}).
      */
     static final int OWN_CALLBACKS_PER_SHARED_TASK = ReadyQueue.MAX_RESUMED_IN_A_ROW;
 
@@ -104,6 +105,8 @@ public final class EventLoop implements Executor, LoopBound {
     private long now;
     private long lastPollNanos;
     private long timerSequence;
+    /** Callbacks of its own the loop ran since it last took a task of the group's shared queue. */
+    private int ownCallbacksSinceSharedTask;
     // Written by the loop thread, read by others through the VarHandles above.
     private Thread mountedThread;
     /** The task that mounted {@link #mountedThread}; read by other threads only through {@link #mountedBinding()}. */
@@ -394,9 +397,8 @@ public final class EventLoop implements Executor, LoopBound {
     private void runReadyCallbacks() {
         takeInbound();
         int budget = MAX_CALLBACKS_PER_ITERATION;
-        int own = Math.min(ready.size(), budget);
-        for (int run = 0; run < own; run++) {
-            if (run % OWN_CALLBACKS_PER_SHARED_TASK == OWN_CALLBACKS_PER_SHARED_TASK - 1 && takeSharedTask()) {
+        for (int own = Math.min(ready.size(), budget); own > 0 && budget > 0; own--) {
+            if (ownCallbacksSinceSharedTask >= OWN_CALLBACKS_PER_SHARED_TASK && takeSharedTask()) {
                 budget--;
             }
             Runnable callback = ready.pollFirst();
@@ -404,6 +406,7 @@ public final class EventLoop implements Executor, LoopBound {
                 break;
             }
             budget--;
+            ownCallbacksSinceSharedTask++;
             runWithWoken(callback);
         }
         // Nothing of its own left: the loop is free for work that any loop of the group may take (a new request's
@@ -429,6 +432,7 @@ public final class EventLoop implements Executor, LoopBound {
             return false;
         }
         stats.sharedTasksTaken.increment();
+        ownCallbacksSinceSharedTask = 0;
         try {
             runCallback(task);
         } finally {
@@ -501,7 +505,9 @@ public final class EventLoop implements Executor, LoopBound {
         if (timeoutNanos != 0) {
             sleeping.set(true);
             if (!inbound.isEmpty() || group.hasSharedWork()) {
-                // Lost race with a producer that saw us awake: do not sleep on its callback.
+                // Lost race with a producer that saw us awake: do not sleep on its callback, nor let work handed to
+                // the group wake this loop instead of one that sleeps.
+                sleeping.set(false);
                 timeoutNanos = 0;
             } else {
                 stats.sleeps.increment();

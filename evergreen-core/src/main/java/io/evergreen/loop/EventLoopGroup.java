@@ -138,7 +138,7 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /**
      * Runs the task on whichever loop of the group is first free for it: a loop takes such tasks, in the
-     * order they were handed in, whenever its own ready queue runs dry, and one at least after every
+     * order they were handed in, whenever its own ready queue runs dry, and one besides every
      * {@value EventLoop#OWN_CALLBACKS_PER_SHARED_TASK} callbacks of its own, so that a loop that never runs dry
      * still takes its share. Handing in wakes one sleeping loop, if any sleeps.
      * <p>
@@ -147,7 +147,7 @@ public final class EventLoopGroup implements AutoCloseable {
      * Tomcat, where every request's fiber is handed in by the poller thread: the poller woke 40-50% more often
      * per request with pushed placement than under virtual threads, and as often with pulled placement
      * (issue 6, benchmarks/RESULTS.md §16).
-     * @throws RejectedExecutionException once the group is closing
+     * @throws RejectedExecutionException once the group is closing, or when none of its loops runs any more
      */
     public void execute(Runnable task) {
         Objects.requireNonNull(task, "task");
@@ -156,16 +156,39 @@ public final class EventLoopGroup implements AutoCloseable {
         }
         sharedWorkPending.incrementAndGet();
         sharedWork.offer(task);
-        if (closing && sharedWork.remove(task)) {
-            // close() began between our check and our offer, and may have seen no pending work: take it back.
-            sharedWorkPending.decrementAndGet();
+        if (closing && takeBack(task)) {
+            // close() began between our check and our offer, and may have seen no pending work.
             throw new RejectedExecutionException(this + " is closing");
         }
+        boolean anyRunning = false;
         for (EventLoop loop : loops) {
-            if (loop.wakeIfSleeping()) {
-                return;
+            if (!loop.isStopping()) {
+                anyRunning = true;
+                if (loop.wakeIfSleeping()) {
+                    return;
+                }
             }
         }
+        if (!anyRunning && takeBack(task)) {
+            throw new RejectedExecutionException(this + " has no running loop left");
+        }
+    }
+
+    private boolean takeBack(Runnable task) {
+        if (sharedWork.remove(task)) {
+            sharedWorkPending.decrementAndGet();
+            return true;
+        }
+        return false;
+    }
+
+    /** Takes every task no loop has taken yet out of the queue, so that none runs; returns how many. */
+    private int dropSharedWork() {
+        int dropped = 0;
+        for (Runnable task; (task = sharedWork.poll()) != null; dropped++) {
+            sharedWorkPending.decrementAndGet();
+        }
+        return dropped;
     }
 
     /** The oldest shared task, or null; the taking loop runs it and then calls {@link #sharedTaskDone()}. */
@@ -214,7 +237,8 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /**
      * Graceful shutdown: stops accepting fibers started from outside the group and tasks for any loop, lets
-     * the tasks already handed in run and live fibers finish (they may still spawn children) for up to {@code timeout}, cancels those still alive, gives them a
+     * the tasks already handed in run and live fibers finish (they may still spawn children) for up to
+     * {@code timeout}, then drops the tasks no loop has taken, cancels the fibers still alive, gives them a
      * moment to unwind, then stops every loop and waits for its thread to end.
      * Calling it from a fiber or loop thread of this group is an error: it would wait for itself.
      */
@@ -224,8 +248,11 @@ public final class EventLoopGroup implements AutoCloseable {
         }
         closing = true;
         boolean interrupted = false;
+        int neverRun = 0;
         try {
             if (!awaitNoLiveFibers(System.nanoTime() + timeout.toNanos())) {
+                // First, so that no task starts a fiber after the cancellation has passed its loop.
+                neverRun = dropSharedWork();
                 loops.forEach(EventLoop::cancelResidents);
                 awaitNoLiveFibers(System.nanoTime() + CANCELLATION_GRACE.toNanos());
             }
@@ -240,11 +267,11 @@ public final class EventLoopGroup implements AutoCloseable {
                 interrupted = true;
             }
         }
-        int neverRun = sharedWork.size();
+        neverRun += dropSharedWork();
         if (neverRun > 0) {
-            // Only when the loops stayed busy past the timeout: say so rather than drop the tasks silently.
+            // The loops stayed busy past the timeout, or stopped or died before taking them: say so.
             LOG.log(System.Logger.Level.WARNING, this + " closed with " + neverRun
-                    + " tasks for any loop that no loop took before the timeout; they did not run");
+                    + " tasks for any loop that no loop took; they did not run");
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -253,7 +280,9 @@ public final class EventLoopGroup implements AutoCloseable {
 
     private boolean awaitNoLiveFibers(long deadlineNanos) throws InterruptedException {
         long pause = TimeUnit.MICROSECONDS.toNanos(100);
-        while (liveFibers() > 0 || sharedWorkWaitsForALoop()) {
+        // Pending tasks first: a task registers its fiber before it counts as done, so a fiber started between the
+        // two reads is seen by the second.
+        while (sharedWorkWaitsForALoop() || liveFibers() > 0) {
             if (System.nanoTime() - deadlineNanos >= 0) {
                 return false;
             }

@@ -91,9 +91,10 @@ public final class LoopStats {
     }
 
     /**
-     * Times another thread had to wake the sleeping loop to hand it a callback: each one is a system call on
-     * the submitting side and a return from the poll on the loop's. A count close to {@link #externalSubmissions()}
-     * means cross-thread hand-offs are costly here; far below it, the loop was mostly awake when they came.
+     * Times another thread had to wake the sleeping loop to hand it a callback, or work for any loop of the group
+     * (which another loop may then take): each one is a system call on the submitting side and a return from the
+     * poll on the loop's. A count close to {@link #externalSubmissions()} plus {@link #sharedTasksTaken()} means
+     * cross-thread hand-offs are costly here; far below it, the loop was mostly awake when they came.
      */
     public long wakeups() {
         return wakeups.get();

@@ -1,5 +1,7 @@
 package io.evergreen.loop;
 
+import io.evergreen.fiber.Fiber;
+import io.evergreen.fiber.FiberState;
 import io.evergreen.testing.LoopBlocker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,7 +49,8 @@ class EventLoopGroupSharedWorkTest {
     @Test
     void a_loop_asleep_in_its_poll_wakes_for_a_task() throws Exception {
         try (EventLoopGroup group = EventLoopGroup.create(2)) {
-            await().until(() -> group.loops().stream().allMatch(EventLoop::isPolling));
+            // Loops with no timer sleep without a limit: only the hand-in can wake one.
+            await().until(() -> group.loops().stream().allMatch(l -> l.isPolling() && l.stats().sleeps() > 0));
             CountDownLatch ran = new CountDownLatch(1);
 
             group.execute(ran::countDown);
@@ -110,6 +113,38 @@ class EventLoopGroupSharedWorkTest {
     }
 
     @Test
+    void a_loop_running_one_callback_per_phase_that_never_runs_dry_still_takes_tasks() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            AtomicBoolean churning = new AtomicBoolean(true);
+            AtomicInteger churned = new AtomicInteger();
+            // One callback that queues itself again, as a fiber that keeps yielding does: it runs once per phase.
+            Runnable churn = new Runnable() {
+                @Override
+                public void run() {
+                    churned.incrementAndGet();
+                    if (churning.get()) {
+                        loop.execute(this);
+                    }
+                }
+            };
+            loop.execute(churn);
+            await().until(() -> churned.get() > 1_000);
+            CountDownLatch ran = new CountDownLatch(3);
+            try {
+                for (int i = 0; i < 3; i++) {
+                    group.execute(ran::countDown);
+                }
+
+                assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+                assertThat(churning.get()).isTrue();
+            } finally {
+                churning.set(false);
+            }
+        }
+    }
+
+    @Test
     void close_runs_the_tasks_already_handed_in_then_rejects_more() throws Exception {
         EventLoopGroup group = EventLoopGroup.create(1);
         AtomicInteger ran = new AtomicInteger();
@@ -138,21 +173,55 @@ class EventLoopGroupSharedWorkTest {
         EventLoopGroup group = EventLoopGroup.create(1);
         EventLoop loop = group.loop(0);
         AtomicInteger ran = new AtomicInteger();
-        try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+        try {
+            try (LoopBlocker blocked = LoopBlocker.block(loop)) {
+                for (int i = 0; i < 5; i++) {
+                    group.execute(ran::incrementAndGet);
+                }
+                loop.stop();
+            }
+
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
+            assertThat(ran).hasValue(0);
+            assertThat(group.sharedQueueDepth()).isEqualTo(5);
+            assertThatThrownBy(() -> group.execute(ran::incrementAndGet))
+                    .isInstanceOf(RejectedExecutionException.class)
+                    .hasMessageContaining("no running loop");
+            assertThat(group.sharedQueueDepth()).isEqualTo(5);
+        } finally {
+            // With no loop left to take them, close does not wait for those tasks (it logs that they did not run).
+            Thread closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMinutes(10)));
+            closer.join(LIMIT);
+            assertThat(closer.isAlive()).isFalse();
+        }
+        assertThat(ran).hasValue(0);
+        assertThat(group.sharedQueueDepth()).isZero();
+    }
+
+    @Test
+    void close_drops_the_tasks_no_loop_took_before_the_timeout_and_cancels_the_fibers() throws Exception {
+        EventLoopGroup group = EventLoopGroup.create(1);
+        AtomicInteger ran = new AtomicInteger();
+        CountDownLatch neverSet = new CountDownLatch(1);
+        Fiber<Void> parked = Fiber.builder().loop(group.loop(0)).start(() -> {
+            neverSet.await();
+            return null;
+        });
+        try (LoopBlocker blocked = LoopBlocker.block(group.loop(0))) {
             for (int i = 0; i < 5; i++) {
                 group.execute(ran::incrementAndGet);
             }
-            loop.stop();
+            // Held past close's timeout: the tasks are still queued when it gives up waiting.
+            Thread closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMillis(200)));
+            await().until(() -> group.sharedQueueDepth() == 0);
+            blocked.close();
+            closer.join(LIMIT);
+            assertThat(closer.isAlive()).isFalse();
         }
 
-        assertThat(loop.awaitTermination(LIMIT)).isTrue();
         assertThat(ran).hasValue(0);
-        assertThat(group.sharedQueueDepth()).isEqualTo(5);
-        // With no loop left to take them, close does not wait for those tasks (it logs that they did not run).
-        Thread closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMinutes(10)));
-        closer.join(LIMIT);
-        assertThat(closer.isAlive()).isFalse();
-        assertThat(ran).hasValue(0);
+        assertThat(parked.state()).isEqualTo(FiberState.CANCELLED);
+        assertThat(group.isTerminated()).isTrue();
     }
 
     @Test
@@ -167,6 +236,10 @@ class EventLoopGroupSharedWorkTest {
 
             assertThat(next.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
             assertThat(group.loop(0).stats().callbackFailures()).isEqualTo(1);
+            // Both count as done: close has nothing left to wait for.
+            Thread closer = Thread.ofPlatform().start(() -> group.close(Duration.ofMinutes(10)));
+            closer.join(LIMIT);
+            assertThat(closer.isAlive()).isFalse();
         }
     }
 }

@@ -9,6 +9,9 @@ import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
 import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
 import org.springframework.core.task.TaskRejectedException;
@@ -17,7 +20,9 @@ import org.springframework.core.task.TaskRejectedException;
  * An {@link AsyncTaskExecutor} that runs each task on a new fiber of an {@link EventLoopGroup}: a task
  * submitted from a fiber of the group stays on that fiber's loop; any other starts on the first loop free to
  * take it ({@link EventLoopGroup#execute(Runnable)}), or, in {@code JDK} scheduler mode, on the less busy of
- * two loops ({@link EventLoopGroup#leastLoaded()}).
+ * two loops ({@link EventLoopGroup#leastLoaded()}). Such a fiber is created by the loop that takes it, so it
+ * inherits that loop thread's inheritable thread-locals and context class loader, not the submitter's: carry
+ * context across with the {@link #setTaskDecorator task decorator}, as with Spring's pooled executors.
  * <p>
  * The Spring starter hands it to the embedded web server, so that every request runs on a fiber, and
  * behind {@code applicationTaskExecutor} for {@code @Async} and MVC async. A fiber is cheap: there is no
@@ -25,6 +30,8 @@ import org.springframework.core.task.TaskRejectedException;
  * semaphore). Tasks are rejected with {@link TaskRejectedException} once the group is closing.
  */
 public final class FiberExecutor implements AsyncTaskExecutor {
+
+    private static final Log logger = LogFactory.getLog(FiberExecutor.class);
 
     private final EventLoopGroup group;
     private final String fiberNamePrefix;
@@ -57,7 +64,7 @@ public final class FiberExecutor implements AsyncTaskExecutor {
         return group;
     }
 
-    /** Fibers this executor has started. */
+    /** Tasks this executor has accepted, each for a fiber of its own (started, or waiting for a free loop). */
     public long getFibersStarted() {
         return fibersStarted.get();
     }
@@ -75,7 +82,7 @@ public final class FiberExecutor implements AsyncTaskExecutor {
                 startFiber(current, name, body);
             } else if (group.mode() == SchedulerMode.LOOP) {
                 // The first loop free for it creates the fiber, on its own thread: see EventLoopGroup.execute.
-                group.execute(() -> startFiber(EventLoop.current(), name, body));
+                group.execute(() -> startOnThisLoop(name, body, task));
             } else {
                 // JDK mode: the JDK's scheduler runs the fiber; its loop is only its home for bookkeeping.
                 startFiber(group.leastLoaded(), name, body);
@@ -83,6 +90,17 @@ public final class FiberExecutor implements AsyncTaskExecutor {
         } catch (RejectedExecutionException ex) {
             fibersStarted.decrementAndGet();
             throw new TaskRejectedException("Fiber executor on " + group + " did not accept task: " + task, ex);
+        }
+    }
+
+    /** On the loop thread that took the task from the group's queue. */
+    private void startOnThisLoop(String name, Runnable body, Runnable task) {
+        try {
+            startFiber(EventLoop.current(), name, body);
+        } catch (RuntimeException | Error ex) {
+            // Too late to reject the task to its submitter: count it out and say so.
+            fibersStarted.decrementAndGet();
+            logger.error("Fiber executor on " + group + " could not start a fiber for " + task, ex);
         }
     }
 
