@@ -5,6 +5,8 @@ import io.evergreen.fiber.FiberState;
 import io.evergreen.testing.LoopBlocker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -77,22 +79,27 @@ class EventLoopGroupSharedWorkTest {
         }
     }
 
-    @Test
-    void a_loop_that_never_runs_dry_still_takes_tasks() throws Exception {
+    /**
+     * A loop whose own callbacks keep queueing more never runs dry: one callback that queues itself again (as a
+     * fiber that keeps yielding does) runs once per phase; one that queues itself twice fills every phase.
+     */
+    @ParameterizedTest(name = "each callback queues itself {0} times")
+    @ValueSource(ints = {1, 2})
+    void a_loop_that_never_runs_dry_still_takes_tasks(int requeuedPerRun) throws Exception {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
             AtomicBoolean churning = new AtomicBoolean(true);
             AtomicInteger churned = new AtomicInteger();
-            // Callbacks that queue two more each: the loop's own ready queue never empties while they churn.
+            AtomicInteger queued = new AtomicInteger(1);
             Runnable churn = new Runnable() {
                 @Override
                 public void run() {
                     churned.incrementAndGet();
-                    if (churning.get()) {
+                    queued.decrementAndGet();
+                    int copies = !churning.get() ? 0 : queued.get() < 1_000 ? requeuedPerRun : 1;
+                    for (int i = 0; i < copies; i++) {
+                        queued.incrementAndGet();
                         loop.execute(this);
-                        if (loop.stats().readyQueueDepth() < 1_000) {
-                            loop.execute(this);
-                        }
                     }
                 }
             };
@@ -101,38 +108,6 @@ class EventLoopGroupSharedWorkTest {
             CountDownLatch ran = new CountDownLatch(20);
             try {
                 for (int i = 0; i < 20; i++) {
-                    group.execute(ran::countDown);
-                }
-
-                assertThat(ran.await(LIMIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
-                assertThat(churning.get()).isTrue();
-            } finally {
-                churning.set(false);
-            }
-        }
-    }
-
-    @Test
-    void a_loop_running_one_callback_per_phase_that_never_runs_dry_still_takes_tasks() throws Exception {
-        try (EventLoopGroup group = EventLoopGroup.create(1)) {
-            EventLoop loop = group.loop(0);
-            AtomicBoolean churning = new AtomicBoolean(true);
-            AtomicInteger churned = new AtomicInteger();
-            // One callback that queues itself again, as a fiber that keeps yielding does: it runs once per phase.
-            Runnable churn = new Runnable() {
-                @Override
-                public void run() {
-                    churned.incrementAndGet();
-                    if (churning.get()) {
-                        loop.execute(this);
-                    }
-                }
-            };
-            loop.execute(churn);
-            await().until(() -> churned.get() > 1_000);
-            CountDownLatch ran = new CountDownLatch(3);
-            try {
-                for (int i = 0; i < 3; i++) {
                     group.execute(ran::countDown);
                 }
 
