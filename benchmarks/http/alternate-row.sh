@@ -6,9 +6,10 @@
 # and each JVM is warmed once, so drift and JIT warm-up fall on all modes alike. The idle JVMs wait meanwhile
 # (their loops and carriers asleep; they hold their idle pooled connections).
 #
-# Usage: benchmarks/http/alternate-row.sh PATH CONNECTIONS MODE[@PATH][:JVM options]...
-#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux); @PATH loads that JVM on its
-#   own path instead of the row's (a row and its ceiling, paired: 'evergreen@/sleep?ms=0')
+# Usage: benchmarks/http/alternate-row.sh PATH CONNECTIONS MODE[=JAR][@PATH][:JVM options]...
+#   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux); =JAR runs that jar (another
+#   build of the mode's demo) instead of this tree's; @PATH loads that JVM on its own path instead of the row's (a
+#   row and its ceiling, paired: 'evergreen@/sleep?ms=0')
 #   e.g.  benchmarks/http/alternate-row.sh /orders 200 virtual evergreen
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
 #         benchmarks/http/alternate-row.sh '/sleep?ms=20' 1000 evergreen 'evergreen@/sleep?ms=0'
@@ -28,7 +29,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,26p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,27p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
 THREADS=${THREADS:-0}
@@ -61,8 +62,9 @@ trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in "${!SPECS[@]}"; do
     spec=${SPECS[$i]}; head=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
     mode=${head%%@*}; PATHS+=("$URL_PATH"); [[ "$head" == *@* ]] && PATHS[i]=${head#*@}
+    jar=""; [[ "$mode" == *=* ]] && jar=${mode#*=}; mode=${mode%%=*}
     [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
-    start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts" "${APP_ARGS[@]}"
+    DEMO_JAR="$jar" start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts" "${APP_ARGS[@]}"
     PIDS+=("$DEMO_PID")
 done
 for i in "${!SPECS[@]}"; do

@@ -20,11 +20,12 @@ mode_has_evergreen() { [[ "$1" == evergreen || "$1" == netty ]]; }
 mode_jar_path() { local module; module="$(mode_module "$1")"; echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"; }
 
 # Starts a mode's demo JVM in the background on the PostgreSQL profile and sets DEMO_PID; the sourcing script sets
-# JAVA. Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
+# JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run instead of this tree's.
+# Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
 start_demo() {
     local mode=$1 port=$2 log=$3 jvm_options=$4 jar args
     shift 4
-    jar="$(mode_jar_path "$mode")"
+    jar="${DEMO_JAR:-$(mode_jar_path "$mode")}"
     [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; return 2; }
     read -r -a args <<< "${MODE_ARGS[$mode]}"
     # shellcheck disable=SC2086  # jvm_options is a list of options
