@@ -296,15 +296,7 @@ public final class EventLoopGroup implements AutoCloseable {
 
     /** Whether tasks handed to {@link #execute(Runnable)} have yet to run and a loop that may take them runs. */
     private boolean sharedWorkWaitsForALoop() {
-        if (sharedWorkPending.get() == 0) {
-            return false;
-        }
-        for (EventLoop loop : loops) {
-            if (!loop.isStopping()) {
-                return true;
-            }
-        }
-        return false;
+        return sharedWorkPending.get() > 0 && loops.stream().anyMatch(loop -> !loop.isStopping());
     }
 
     /** Whether every loop thread has ended. */
