@@ -12,7 +12,8 @@ import java.util.function.LongConsumer;
  * sample to its listeners (a metrics timer, say).
  * <p>
  * Samples are few (a probe every 100 ms, one fiber wake-up in 64), so a lock costs nothing that matters and
- * keeps the window consistent for readers on other threads.
+ * keeps the window consistent for readers on other threads. The loop thread records, and fibers read: the lock is
+ * a {@link LoopSafeLock}, which the loop thread never parks on.
  */
 public final class LatencyRecorder {
 
@@ -21,16 +22,20 @@ public final class LatencyRecorder {
 
     private final long[] window = new long[WINDOW];
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final LoopSafeLock lock = new LoopSafeLock();
     private long count;
     private long maxNanos;
 
     /** Records one sample, in nanoseconds. Safe from any thread. */
     public void record(long nanos) {
         long sample = Math.max(0, nanos);
-        synchronized (this) {
+        lock.lock();
+        try {
             window[(int) (count % WINDOW)] = sample;
             count++;
             maxNanos = Math.max(maxNanos, sample);
+        } finally {
+            lock.unlock();
         }
         for (LongConsumer listener : listeners) {
             listener.accept(sample);
@@ -51,10 +56,13 @@ public final class LatencyRecorder {
         long[] recent;
         long total;
         long max;
-        synchronized (this) {
+        lock.lock();
+        try {
             total = count;
             max = maxNanos;
             recent = Arrays.copyOf(window, (int) Math.min(count, WINDOW));
+        } finally {
+            lock.unlock();
         }
         Arrays.sort(recent);
         return new Snapshot(total, recent.length, percentile(recent, 0.50), percentile(recent, 0.99),

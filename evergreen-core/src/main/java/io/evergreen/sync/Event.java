@@ -16,10 +16,15 @@ import java.util.concurrent.locks.LockSupport;
 public final class Event {
 
     private static final VarHandle WAITERS;
+    private static final VarHandle FLAG;
+    private static final VarHandle GENERATION;
 
     static {
         try {
-            WAITERS = MethodHandles.lookup().findVarHandle(Event.class, "waiters", Waiter.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            WAITERS = lookup.findVarHandle(Event.class, "waiters", Waiter.class);
+            FLAG = lookup.findVarHandle(Event.class, "flag", boolean.class);
+            GENERATION = lookup.findVarHandle(Event.class, "generation", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -34,15 +39,16 @@ public final class Event {
         return flag;
     }
 
-    /** Raises the flag and wakes every waiter. Safe from any thread. */
+    /**
+     * Raises the flag and wakes every waiter. Safe from any thread, a loop's callbacks included: it takes no lock,
+     * since a loop thread must never wait for one that a fiber may hold (see {@code LoopSafeLock}).
+     */
     public void set() {
-        synchronized (this) {
-            if (flag) {
-                return;
-            }
-            generation++;
-            flag = true;
+        if (flag || !FLAG.compareAndSet(this, false, true)) {
+            return;
         }
+        // After the flag: a waiter that saw neither parks again, and this set unparks it below.
+        GENERATION.getAndAdd(this, 1L);
         Waiter stack = (Waiter) WAITERS.getAndSet(this, null);
         for (Waiter w = stack; w != null; w = w.next) {
             Thread waiter = w.thread;

@@ -1,0 +1,51 @@
+package io.evergreen.loop;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A mutual-exclusion lock for state that loop threads share with fibers and other threads: a loop thread never
+ * parks on it.
+ * <p>
+ * A fiber that waits for a lock unmounts, and runs again only when its loop thread runs it. A loop thread parked on
+ * a lock that one of its own fibers waits for would wait forever: the lock goes to the fiber queued first, which
+ * cannot run. A monitor is worse on JDK 25: a fiber that meets a contended {@code synchronized} unmounts, and the
+ * JVM may hand it the monitor while it is unmounted, so that the fiber holds it until its loop runs it. That is
+ * how a loop thread blocked for good under load (issue 6): it registered a new request's fiber while a fiber of its
+ * own, ending, had been handed the registry's monitor, because a dashboard read the census from another thread.
+ * <p>
+ * Here fibers and other threads wait as they would for a {@link ReentrantLock}, and a loop thread spins on
+ * {@link ReentrantLock#tryLock()} instead, yielding its CPU now and then. Spinning is enough because nothing holds
+ * this lock while waiting: the sections it guards never park, so its holder is a running thread, or a fiber
+ * mounted on one, and releases it within the section. Keep them short, and free of anything that may wait.
+ */
+public final class LoopSafeLock {
+
+    /** Spins between two yields of a loop thread's CPU, for a holder that the OS has descheduled. */
+    static final int SPINS_PER_YIELD = 64;
+
+    private final ReentrantLock lock = new ReentrantLock();
+
+    /** Takes the lock: a fiber or a plain thread waits as usual; a loop thread spins until it is free. */
+    public void lock() {
+        if (Thread.currentThread() instanceof LoopThread) {
+            for (int spins = 1; !lock.tryLock(); spins++) {
+                if (spins % SPINS_PER_YIELD == 0) {
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        } else {
+            lock.lock();
+        }
+    }
+
+    public void unlock() {
+        lock.unlock();
+    }
+
+    /** Whether the calling thread holds the lock. */
+    public boolean isHeldByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+}
