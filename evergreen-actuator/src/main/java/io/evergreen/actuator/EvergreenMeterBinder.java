@@ -20,8 +20,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongConsumer;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToIntFunction;
 
@@ -44,9 +46,17 @@ import java.util.function.ToIntFunction;
  * {@code evergreen.scoped.beans.created} / {@code .destroyed} (FunctionCounters).
  * <p>
  * Gauges and counters read the loops' own counters when scraped; the timers are fed by listeners on the
- * probe's and the fibers' samples and on the watchdog, removed again by {@link #close()}.
+ * probe's and the fibers' samples and on the watchdog, removed again by {@link #close()}. The loops' samples reach
+ * their timers through a {@link TimerFeed}, drained every {@link #DRAIN_INTERVAL} by a thread of the binder's own
+ * ({@value #DRAIN_THREAD_NAME}): a loop thread never records into a timer, whose monitors a scrape may hold.
  */
 public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
+
+    /** How often the loops' queued samples are recorded into their timers. */
+    static final Duration DRAIN_INTERVAL = Duration.ofMillis(100);
+    static final String DRAIN_THREAD_NAME = "evergreen-meters";
+
+    private static final System.Logger LOG = System.getLogger(EvergreenMeterBinder.class.getName());
 
     private static final String FIBERS = "fibers";
     private static final String CALLBACKS = "callbacks";
@@ -57,6 +67,12 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
     private final ScopedBeanCounts scopedBeans;
     private final FiberCensusCache census;
     private final List<Runnable> unsubscriptions = new ArrayList<>();
+    private final List<TimerFeed> feeds = new CopyOnWriteArrayList<>();
+    private final ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, DRAIN_THREAD_NAME);
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public EvergreenMeterBinder(EventLoopGroup group, LoopWatchdog watchdog, LoopLatencyProbe probe,
             ScopedBeanCounts scopedBeans) {
@@ -65,6 +81,19 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
         this.probe = probe;
         this.scopedBeans = scopedBeans;
         this.census = new FiberCensusCache(group);
+        long interval = DRAIN_INTERVAL.toNanos();
+        drainer.scheduleWithFixedDelay(this::drainFeeds, interval, interval, TimeUnit.NANOSECONDS);
+    }
+
+    private void drainFeeds() {
+        for (TimerFeed feed : feeds) {
+            try {
+                feed.drain();
+            } catch (RuntimeException e) {
+                // A failing registry must not stop the drain for good (a scheduled task that throws never runs again).
+                LOG.log(System.Logger.Level.WARNING, "Could not record Evergreen's latency samples", e);
+            }
+        }
     }
 
     @Override
@@ -154,10 +183,11 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
     }
 
     private void subscribe(LatencyRecorder recorder, Timer timer) {
-        LongConsumer listener = nanos -> timer.record(nanos, TimeUnit.NANOSECONDS);
-        recorder.addListener(listener);
+        TimerFeed feed = new TimerFeed(timer);
+        feeds.add(feed);
+        recorder.addListener(feed);
         synchronized (unsubscriptions) {
-            unsubscriptions.add(() -> recorder.removeListener(listener));
+            unsubscriptions.add(() -> recorder.removeListener(feed));
         }
     }
 
@@ -205,12 +235,19 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
             .register(registry);
     }
 
-    /** Stops feeding the timers. */
+    /** Stops feeding the timers, after recording the samples already queued. */
     @Override
     public void close() {
         synchronized (unsubscriptions) {
             unsubscriptions.forEach(Runnable::run);
             unsubscriptions.clear();
         }
+        drainer.shutdown();
+        try {
+            drainer.awaitTermination(DRAIN_INTERVAL.toMillis() * 10, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drainFeeds();
     }
 }

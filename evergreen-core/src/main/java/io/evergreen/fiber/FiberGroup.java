@@ -45,8 +45,12 @@ public final class FiberGroup implements AutoCloseable {
         this.loop = opener != null ? opener.loop() : Fiber.defaultGroup().next();
         this.deadline = deadline;
         this.deadlineNanos = deadline == null ? Long.MAX_VALUE : System.nanoTime() + deadline.toNanos();
-        // The deadline cancels the children even when nobody waits in join() (the opener may join a child).
-        this.deadlineTimer = deadline == null ? null : loop.callAt(deadlineNanos, this::deadlinePassed);
+        // The deadline cancels the children even when nobody waits in join() (the opener may join a child). The timer
+        // fires on the loop thread, which must never wait for the group's monitor: a fiber may hold it, unmounted
+        // (one spawning a child, say, waits for the loop's fiber registry). So a fiber of its own does the work.
+        this.deadlineTimer = deadline == null ? null
+                : loop.callAt(deadlineNanos, () -> Fiber.builder().loop(loop).name("fiber-group-deadline")
+                        .start(this::deadlinePassed));
     }
 
     private void deadlinePassed() {

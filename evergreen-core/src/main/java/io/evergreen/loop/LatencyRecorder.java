@@ -42,7 +42,11 @@ public final class LatencyRecorder {
         }
     }
 
-    /** Hands every later sample (nanoseconds) to the listener, on the recording thread; keep it short. */
+    /**
+     * Hands every later sample (nanoseconds) to the listener, on the recording thread: a loop thread as a rule, so
+     * the listener must be short and must never wait for a lock (see {@link LoopSafeLock}); a metrics timer, whose
+     * monitors a scrape may hold, is fed through a lock-free queue drained elsewhere.
+     */
     public void addListener(LongConsumer listener) {
         listeners.add(Objects.requireNonNull(listener));
     }

@@ -27,6 +27,14 @@ public final class LoopSafeLock {
 
     /** Takes the lock: a fiber or a plain thread waits as usual; a loop thread spins until it is free. */
     public void lock() {
+        lock(lock);
+    }
+
+    /**
+     * Takes a {@link ReentrantLock} the same way, for a class that needs its conditions (a channel, say). Its holders
+     * must not park either, except in {@link java.util.concurrent.locks.Condition#await()}, which lets go of it.
+     */
+    public static void lock(ReentrantLock lock) {
         if (Thread.currentThread() instanceof LoopThread) {
             for (int spins = 1; !lock.tryLock(); spins++) {
                 if (spins % SPINS_PER_YIELD == 0) {

@@ -2,6 +2,7 @@ package io.evergreen.sync;
 
 import io.evergreen.fiber.FiberParking;
 import io.evergreen.fiber.FiberTimeoutException;
+import io.evergreen.loop.LoopSafeLock;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -20,7 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Fiber.spawn(() -> { for (Job job : jobs) handle(job); });
  * jobs.send(job); ... jobs.close();
  * }</pre>
- * Built on {@link ReentrantLock}, which parks a fiber rather than its loop. Closing keeps the items already
+ * Built on {@link ReentrantLock}, which parks a fiber rather than its loop; a loop's own callbacks may use the
+ * methods that do not wait ({@link #trySend}, {@link #tryReceive}, {@link #close}), which never park a loop thread
+ * on the lock ({@link LoopSafeLock}). Closing keeps the items already
  * sent: receivers drain them before they see {@link ChannelClosedException}. A cancelled fiber leaves a
  * wait with {@link io.evergreen.fiber.FiberCancelledException}; a rendezvous sender cancelled before a
  * receiver came takes its item back, so nothing is delivered that its sender was told failed.
@@ -65,7 +68,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public void send(T item) {
         Objects.requireNonNull(item, "Channels do not carry null");
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             while (!closed && items.size() >= Math.max(1, capacity)) {
                 awaitOn(notFull);
@@ -101,7 +104,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Sends if there is room now (for a rendezvous: never, unless a receiver already waits). */
     public boolean trySend(T item) {
         Objects.requireNonNull(item, "Channels do not carry null");
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             ensureOpen();
             if (items.size() >= Math.max(1, capacity) || capacity == 0 && !lock.hasWaiters(notEmpty)) {
@@ -121,7 +124,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws ChannelClosedException when the channel is closed and drained
      */
     public T receive() {
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             while (items.isEmpty()) {
                 if (closed) {
@@ -142,7 +145,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      */
     public T receive(Duration timeout) {
         long remaining = timeout.toNanos();
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             while (items.isEmpty()) {
                 if (closed) {
@@ -165,7 +168,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
 
     /** The next item if one is there now, else null. */
     public T tryReceive() {
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             return items.isEmpty() ? null : take();
         } finally {
@@ -186,7 +189,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     /** Refuses further sends and wakes every waiter; items already sent can still be received. */
     @Override
     public void close() {
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             closed = true;
             notEmpty.signalAll();
@@ -198,7 +201,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
     }
 
     public boolean isClosed() {
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             return closed;
         } finally {
@@ -208,7 +211,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
 
     /** Items sent and not yet received. */
     public int size() {
-        lock.lock();
+        LoopSafeLock.lock(lock);
         try {
             return items.size();
         } finally {

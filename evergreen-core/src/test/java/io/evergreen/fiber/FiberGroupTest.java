@@ -11,6 +11,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -402,6 +404,46 @@ class FiberGroupTest {
             scope.spawn(() -> failWithBoom());
             assertThatThrownBy(scope::join).isInstanceOf(FiberFailedException.class).cause().hasMessage("boom");
             assertThat(sibling.state()).isEqualTo(FiberState.CANCELLED);
+        }
+    }
+
+    // ---------------------------------------------------------------- the loop thread never waits for a group
+
+    /**
+     * The deadline fires on the loop; the group's lock may be held by a fiber (one spawning a child, say) that waits
+     * unmounted, and the loop thread must not wait for it: the cancellation runs in a fiber of its own.
+     */
+    @Test
+    void a_deadline_passing_while_the_group_is_locked_elsewhere_leaves_the_loop_running() throws Exception {
+        try (EventLoopGroup loops = EventLoopGroup.create(1)) {
+            EventLoop loop = loops.loop(0);
+            Duration deadline = Duration.ofSeconds(1);
+            AtomicReference<FiberGroup> opened = new AtomicReference<>();
+            long[] openedAt = new long[1];
+            Event release = new Event();
+            Fiber<Void> opener = Fiber.builder().loop(loop).name("opener").start(() -> {
+                openedAt[0] = System.nanoTime();
+                try (FiberGroup group = FiberGroup.open(deadline)) {
+                    Fiber<Void> child = group.spawn(() -> release.await());
+                    opened.set(group);
+                    assertThatThrownBy(group::join).isInstanceOf(FiberTimeoutException.class);
+                    assertThat(child.state()).isEqualTo(FiberState.CANCELLED);
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(1))
+                    .until(() -> opened.get() != null);
+            FiberGroup group = opened.get();
+            CountDownLatch loopRan = new CountDownLatch(1);
+            synchronized (group) {
+                // Past the deadline, the loop's next iteration runs the deadline's timer before this callback.
+                org.awaitility.Awaitility.await().atMost(WAIT)
+                        .until(() -> System.nanoTime() - openedAt[0] > deadline.toNanos() + 200_000_000L);
+                loop.execute(loopRan::countDown);
+
+                assertThat(loopRan.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+            }
+            opener.join(WAIT);
+            assertThat(opener.state()).isEqualTo(FiberState.DONE);
         }
     }
 }

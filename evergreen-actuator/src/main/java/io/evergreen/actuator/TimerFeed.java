@@ -1,0 +1,60 @@
+package io.evergreen.actuator;
+
+import io.micrometer.core.instrument.Timer;
+
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Takes a loop's latency samples on the thread that records them, a loop thread as a rule, and records them into a
+ * Micrometer timer later, on the thread that calls {@link #drain()}.
+ * <p>
+ * A loop thread must never wait for a lock that a fiber may hold ({@code io.evergreen.loop.LoopSafeLock}), and a
+ * timer takes monitors: its percentile histogram and its maximum rotate under one every couple of minutes, and a
+ * scrape takes the same ones, in a request's fiber when the application serves HTTP on fibers. A scrape fiber
+ * that met a contended monitor could be handed it while unmounted, and a loop thread recording the sample that
+ * rotates the histogram would then wait for that fiber for good. So the loop only queues the sample, without a
+ * lock. Should nothing drain the queue, it keeps the newest {@value #CAPACITY} samples' worth and counts the rest
+ * as dropped rather than grow without bound.
+ */
+final class TimerFeed implements LongConsumer {
+
+    static final int CAPACITY = 1 << 16;
+
+    private final Timer timer;
+    private final ConcurrentLinkedQueue<Long> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+
+    TimerFeed(Timer timer) {
+        this.timer = Objects.requireNonNull(timer);
+    }
+
+    /** Queues a sample, in nanoseconds. Never waits. */
+    @Override
+    public void accept(long nanos) {
+        if (size.incrementAndGet() > CAPACITY) {
+            size.decrementAndGet();
+            dropped.incrementAndGet();
+            return;
+        }
+        pending.offer(nanos);
+    }
+
+    /** Records the queued samples into the timer, on the calling thread. */
+    void drain() {
+        for (Long nanos; (nanos = pending.poll()) != null; ) {
+            size.decrementAndGet();
+            timer.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Samples not recorded because the queue was full. */
+    long dropped() {
+        return dropped.get();
+    }
+}
