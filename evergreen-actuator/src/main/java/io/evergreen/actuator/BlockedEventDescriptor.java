@@ -16,7 +16,8 @@ import java.util.List;
  * @param durationMillis how long the loop was held (so far, while ongoing)
  * @param ongoing whether the loop is still held
  * @param thresholdMillis the watchdog's threshold
- * @param culprit "fiber NAME (id N)" or "a callback"
+ * @param culprit "fiber NAME (id N)", "a callback", or "a callback waiting for LOCK" when the loop thread itself
+ *     waits for a lock or monitor (which a loop thread must never do)
  * @param fiberId the culprit fiber's id, or -1 for a callback
  * @param fiberName the culprit fiber's name, or null for a callback
  * @param stack the culprit's stack when the incident was detected, one frame per line, innermost first; the

@@ -3,6 +3,7 @@ package io.evergreen.io;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.LoopSafeSet;
 import io.evergreen.sync.Result;
 
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -51,7 +51,8 @@ public final class TcpServer implements AutoCloseable {
     private final ServerSocketChannel serverChannel;
     private final InetSocketAddress localAddress;
     private final ConnectionHandler handler;
-    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    /** Added to on the acceptor loop's thread, removed from by the connections' fibers. */
+    private final LoopSafeSet<Connection> connections = new LoopSafeSet<>();
     private final AtomicLong accepted = new AtomicLong();
     private final Result<Void> registered = new Result<>();
     /** The listening socket's key on the acceptor loop; acceptor loop only. */
@@ -207,10 +208,10 @@ public final class TcpServer implements AutoCloseable {
         closing = true;
         TcpStream.closeQuietly(serverChannel);
         TcpStream.releaseOnLoop(acceptorLoop); // the selector releases the listening socket at its next poll
-        joinAll(Set.copyOf(connections), grace);
+        joinAll(connections.snapshot(), grace);
         // Closing the streams wakes every handler waiting on one with StreamClosedException: a defined outcome.
         // Only handlers that still do not return (blocked elsewhere) are cancelled.
-        Set<Connection> stragglers = Set.copyOf(connections);
+        Set<Connection> stragglers = connections.snapshot();
         stragglers.forEach(connection -> connection.stream.abort());
         joinAll(stragglers, UNWIND_GRACE);
         for (Connection connection : stragglers) {

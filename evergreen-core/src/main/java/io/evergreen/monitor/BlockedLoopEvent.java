@@ -22,10 +22,16 @@ public final class BlockedLoopEvent {
     private final long fiberId;
     private final String fiberName;
     private final List<StackTraceElement> stack;
+    private final String lockWaitedFor;
     private volatile long endNanos;
 
     BlockedLoopEvent(long sequence, int loopIndex, String loopName, Instant startedAt, long startNanos,
             Duration threshold, long fiberId, String fiberName, StackTraceElement[] stack) {
+        this(sequence, loopIndex, loopName, startedAt, startNanos, threshold, fiberId, fiberName, stack, null);
+    }
+
+    BlockedLoopEvent(long sequence, int loopIndex, String loopName, Instant startedAt, long startNanos,
+            Duration threshold, long fiberId, String fiberName, StackTraceElement[] stack, String lockWaitedFor) {
         this.sequence = sequence;
         this.loopIndex = loopIndex;
         this.loopName = loopName;
@@ -35,6 +41,7 @@ public final class BlockedLoopEvent {
         this.fiberId = fiberId;
         this.fiberName = fiberName;
         this.stack = List.of(stack);
+        this.lockWaitedFor = lockWaitedFor;
     }
 
     /** Numbers incidents of one watchdog from 1, in the order they were detected. */
@@ -75,9 +82,21 @@ public final class BlockedLoopEvent {
         return fiberName;
     }
 
-    /** "fiber NAME (id N)", or "a callback". */
+    /**
+     * The lock or monitor that the loop thread itself was waiting for when the incident was detected (as the JVM
+     * names it, e.g. {@code java.util.concurrent.locks.ReentrantLock$NonfairSync@1b6d3586}), or null. A loop thread
+     * must never wait for a lock that fibers take: should one of its own fibers hold it, the loop never moves again.
+     */
+    public String lockWaitedFor() {
+        return lockWaitedFor;
+    }
+
+    /** "fiber NAME (id N)", "a callback", or "a callback waiting for LOCK". */
     public String culprit() {
-        return fiberName != null ? "fiber " + fiberName + " (id " + fiberId + ")" : "a callback";
+        if (fiberName != null) {
+            return "fiber " + fiberName + " (id " + fiberId + ")";
+        }
+        return lockWaitedFor == null ? "a callback" : "a callback waiting for " + lockWaitedFor;
     }
 
     /** The culprit's stack when the incident was detected: the fiber's, or the loop thread's for a callback. */

@@ -6,6 +6,8 @@ import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.loop.LoopBound;
 import io.evergreen.loop.LoopStats;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -147,7 +149,10 @@ public final class LoopWatchdog implements AutoCloseable {
             }
             recent.addFirst(event);
         }
-        LOG.log(System.Logger.Level.WARNING, event.toString(), new BlockedLoopStack(event));
+        String advice = event.lockWaitedFor() == null ? ""
+                : ". A loop thread must never wait for a lock that fibers take: if a fiber of this loop holds it, the"
+                        + " loop never moves again. Take the lock in a fiber, not in a loop callback";
+        LOG.log(System.Logger.Level.WARNING, event + advice, new BlockedLoopStack(event));
         listeners.forEach(listener -> listener.loopBlocked(event));
     }
 
@@ -217,7 +222,21 @@ public final class LoopWatchdog implements AutoCloseable {
             }
             StackTraceElement[] stack = loop.thread().getStackTrace();
             return new BlockedLoopEvent(sequence.incrementAndGet(), loop.index(), loop.thread().getName(),
-                    startedAt, lastProgressNanos, threshold, -1, null, stack);
+                    startedAt, lastProgressNanos, threshold, -1, null, stack, lockWaitedFor(loop.thread()));
+        }
+
+        /**
+         * The lock or monitor the loop thread waits for, or null when it runs. A fiber that waits for a lock unmounts,
+         * so only a callback can make the loop thread itself wait; the JVM names the lock only through its thread
+         * bean, which is read here, once per incident.
+         */
+        private static String lockWaitedFor(Thread thread) {
+            Thread.State state = thread.getState();
+            if (state != Thread.State.BLOCKED && state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+                return null;
+            }
+            ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.threadId(), 0);
+            return info == null ? null : info.getLockName();
         }
     }
 

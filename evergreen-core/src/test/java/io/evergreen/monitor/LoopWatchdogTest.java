@@ -221,6 +221,7 @@ class LoopWatchdogTest {
         BlockedLoopEvent event = watchdog.lastEvent(0);
         assertThat(event.blockedByFiber()).isFalse();
         assertThat(event.culprit()).isEqualTo("a callback");
+        assertThat(event.lockWaitedFor()).isNull();
         assertThat(event.fiberId()).isEqualTo(-1);
         assertThat(event.fiberName()).isNull();
         assertThat(event.loopIndex()).isZero();
@@ -228,6 +229,31 @@ class LoopWatchdogTest {
         assertThat(event.stack()).extracting(StackTraceElement::getMethodName).contains("spinInCallback");
         assertThat(event.duration()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
         assertThat(watchdog.blockedCount()).isEqualTo(1);
+    }
+
+    @Test
+    void a_callback_that_makes_its_loop_wait_for_a_lock_is_reported_with_the_lock() {
+        EventLoopGroup group = group(1);
+        LoopWatchdog watchdog = watch(group, THRESHOLD);
+        EventLoop loop = group.loop(0);
+        Object contended = new Object();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+
+        synchronized (contended) {
+            loop.execute(() -> {
+                synchronized (contended) {
+                    done.complete(null);
+                }
+            });
+            await().until(() -> watchdog.isBlocked(0));
+        }
+        done.join();
+
+        await().until(() -> watchdog.lastEvent(0) != null && !watchdog.lastEvent(0).isOngoing());
+        BlockedLoopEvent event = watchdog.lastEvent(0);
+        assertThat(event.blockedByFiber()).isFalse();
+        assertThat(event.lockWaitedFor()).startsWith(Object.class.getName() + "@");
+        assertThat(event.culprit()).isEqualTo("a callback waiting for " + event.lockWaitedFor());
     }
 
     @Test
