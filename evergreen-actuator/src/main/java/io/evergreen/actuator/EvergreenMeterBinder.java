@@ -89,7 +89,7 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
         for (TimerFeed feed : feeds) {
             try {
                 feed.drain();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 // A failing registry must not stop the drain for good (a scheduled task that throws never runs again).
                 LOG.log(System.Logger.Level.WARNING, "Could not record Evergreen's latency samples", e);
             }

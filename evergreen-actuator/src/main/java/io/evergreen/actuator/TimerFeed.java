@@ -18,17 +18,21 @@ import java.util.function.LongConsumer;
  * scrape takes the same ones, in a request's fiber when the application serves HTTP on fibers. A scrape fiber
  * that met a contended monitor could be handed it while unmounted, and a loop thread recording the sample that
  * rotates the histogram would then wait for that fiber for good. So the loop only queues the sample, without a
- * lock. Should nothing drain the queue, it keeps the newest {@value #CAPACITY} samples' worth and counts the rest
- * as dropped rather than grow without bound.
+ * lock. Should nothing drain the queue, it holds at most {@value #CAPACITY} samples and refuses later ones rather than
+ * grow without bound; the next drain logs a warning with the count of refused samples.
  */
 final class TimerFeed implements LongConsumer {
 
     static final int CAPACITY = 1 << 16;
 
+    private static final System.Logger LOG = System.getLogger(TimerFeed.class.getName());
+
     private final Timer timer;
     private final ConcurrentLinkedQueue<Long> pending = new ConcurrentLinkedQueue<>();
     private final AtomicInteger size = new AtomicInteger();
     private final AtomicLong dropped = new AtomicLong();
+    /** Refused samples already logged; the draining thread's only. */
+    private long reportedDropped;
 
     TimerFeed(Timer timer) {
         this.timer = Objects.requireNonNull(timer);
@@ -45,11 +49,17 @@ final class TimerFeed implements LongConsumer {
         pending.offer(nanos);
     }
 
-    /** Records the queued samples into the timer, on the calling thread. */
+    /** Records the queued samples into the timer, on the calling thread, and says how many were refused since. */
     void drain() {
         for (Long nanos; (nanos = pending.poll()) != null; ) {
             size.decrementAndGet();
             timer.record(nanos, TimeUnit.NANOSECONDS);
+        }
+        long refused = dropped.get();
+        if (refused > reportedDropped) {
+            LOG.log(System.Logger.Level.WARNING, "{0} samples of {1} were not recorded: nothing drained them in time",
+                    refused - reportedDropped, timer.getId().getName());
+            reportedDropped = refused;
         }
     }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -48,9 +49,15 @@ public final class FiberGroup implements AutoCloseable {
         // The deadline cancels the children even when nobody waits in join() (the opener may join a child). The timer
         // fires on the loop thread, which must never wait for the group's monitor: a fiber may hold it, unmounted
         // (one spawning a child, say, waits for the loop's fiber registry). So a fiber of its own does the work.
-        this.deadlineTimer = deadline == null ? null
-                : loop.callAt(deadlineNanos, () -> Fiber.builder().loop(loop).name("fiber-group-deadline")
-                        .start(this::deadlinePassed));
+        this.deadlineTimer = deadline == null ? null : loop.callAt(deadlineNanos, this::startDeadlineFiber);
+    }
+
+    private void startDeadlineFiber() {
+        try {
+            Fiber.builder().loop(loop).name("fiber-group-deadline").start(this::deadlinePassed);
+        } catch (RejectedExecutionException stopping) {
+            // The loop is stopping and cancels its fibers itself; join() and close() still keep the deadline.
+        }
     }
 
     private void deadlinePassed() {

@@ -161,6 +161,14 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     /**
+     * Whether the caller is a loop's own thread, running a callback (not a fiber): code that must never wait, since
+     * what it would wait for may need that very thread.
+     */
+    public static boolean onLoopThread() {
+        return Thread.currentThread() instanceof LoopThread;
+    }
+
+    /**
      * Binds the calling thread to a loop for its whole life. The fiber runtime calls this as a fiber of
      * {@link SchedulerMode#JDK} starts (LOOP-mode fibers are found through their carrier, the loop thread);
      * application code has no reason to.

@@ -17,6 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link ReentrantLock#tryLock()} instead, yielding its CPU now and then. Spinning is enough because nothing holds
  * this lock while waiting: the sections it guards never park, so its holder is a running thread, or a fiber
  * mounted on one, and releases it within the section. Keep them short, and free of anything that may wait.
+ * <p>
+ * A loop thread may spin for as long as the holder's section lasts: a census of the loop's fibers from a scrape
+ * walks every fiber under the registry's lock, a millisecond or so per million. A fiber pinned to its loop thread
+ * (a native frame, a class initialiser) that waits for the lock parks that thread, as any wait of a pinned fiber
+ * does: the blocked-loop watchdog names such a fiber.
  */
 public final class LoopSafeLock {
 
@@ -35,7 +40,7 @@ public final class LoopSafeLock {
      * must not park either, except in {@link java.util.concurrent.locks.Condition#await()}, which lets go of it.
      */
     public static void lock(ReentrantLock lock) {
-        if (Thread.currentThread() instanceof LoopThread) {
+        if (EventLoop.onLoopThread()) {
             for (int spins = 1; !lock.tryLock(); spins++) {
                 if (spins % SPINS_PER_YIELD == 0) {
                     Thread.yield();
@@ -48,6 +53,7 @@ public final class LoopSafeLock {
         }
     }
 
+    /** Lets go of the lock, which the calling thread holds. */
     public void unlock() {
         lock.unlock();
     }

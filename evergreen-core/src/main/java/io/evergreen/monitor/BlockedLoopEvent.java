@@ -83,9 +83,10 @@ public final class BlockedLoopEvent {
     }
 
     /**
-     * The lock or monitor that the loop thread itself was waiting for when the incident was detected (as the JVM
-     * names it, e.g. {@code java.util.concurrent.locks.ReentrantLock$NonfairSync@1b6d3586}), or null. A loop thread
-     * must never wait for a lock that fibers take: should one of its own fibers hold it, the loop never moves again.
+     * What the loop thread itself was waiting for when the incident was detected: a monitor, a lock or another park
+     * blocker, as the JVM names it (e.g. {@code java.util.concurrent.locks.ReentrantLock$NonfairSync@1b6d3586}), or
+     * null. A loop thread must never wait: should one of its own fibers be what it waits for, the loop never moves
+     * again.
      */
     public String lockWaitedFor() {
         return lockWaitedFor;

@@ -150,8 +150,8 @@ public final class LoopWatchdog implements AutoCloseable {
             recent.addFirst(event);
         }
         String advice = event.lockWaitedFor() == null ? ""
-                : ". A loop thread must never wait for a lock that fibers take: if a fiber of this loop holds it, the"
-                        + " loop never moves again. Take the lock in a fiber, not in a loop callback";
+                : ". A loop thread must never wait (for a lock, a future, a latch): should a fiber of this loop be what"
+                        + " it waits for, the loop never moves again. Wait in a fiber, not in a loop callback";
         LOG.log(System.Logger.Level.WARNING, event + advice, new BlockedLoopStack(event));
         listeners.forEach(listener -> listener.loopBlocked(event));
     }
@@ -226,9 +226,9 @@ public final class LoopWatchdog implements AutoCloseable {
         }
 
         /**
-         * The lock or monitor the loop thread waits for, or null when it runs. A fiber that waits for a lock unmounts,
-         * so only a callback can make the loop thread itself wait; the JVM names the lock only through its thread
-         * bean, which is read here, once per incident.
+         * The lock, monitor or other object (a future, a latch) the loop thread waits for, or null when it runs. A
+         * fiber that waits unmounts, so only a callback, or a fiber pinned to the thread, can make the loop thread
+         * itself wait; the JVM names what it waits for only through its thread bean, read here once per incident.
          */
         private static String lockWaitedFor(Thread thread) {
             Thread.State state = thread.getState();

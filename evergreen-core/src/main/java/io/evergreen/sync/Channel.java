@@ -2,6 +2,7 @@ package io.evergreen.sync;
 
 import io.evergreen.fiber.FiberParking;
 import io.evergreen.fiber.FiberTimeoutException;
+import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.LoopSafeLock;
 
 import java.time.Duration;
@@ -21,9 +22,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Fiber.spawn(() -> { for (Job job : jobs) handle(job); });
  * jobs.send(job); ... jobs.close();
  * }</pre>
- * Built on {@link ReentrantLock}, which parks a fiber rather than its loop; a loop's own callbacks may use the
- * methods that do not wait ({@link #trySend}, {@link #tryReceive}, {@link #close}), which never park a loop thread
- * on the lock ({@link LoopSafeLock}). Closing keeps the items already
+ * Built on {@link ReentrantLock}, which parks a fiber rather than its loop. A loop's own callbacks may use the
+ * methods that do not wait ({@link #trySend}, {@link #tryReceive}, {@link #close}, {@link #size}), which never park
+ * a loop thread on the lock ({@link LoopSafeLock}); the methods that wait refuse a loop thread with
+ * {@link IllegalStateException}, since what it would wait for may need that very thread. Closing keeps the items already
  * sent: receivers drain them before they see {@link ChannelClosedException}. A cancelled fiber leaves a
  * wait with {@link io.evergreen.fiber.FiberCancelledException}; a rendezvous sender cancelled before a
  * receiver came takes its item back, so nothing is delivered that its sender was told failed.
@@ -67,6 +69,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws ChannelClosedException when the channel is closed
      */
     public void send(T item) {
+        refuseLoopThread();
         Objects.requireNonNull(item, "Channels do not carry null");
         LoopSafeLock.lock(lock);
         try {
@@ -124,6 +127,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws ChannelClosedException when the channel is closed and drained
      */
     public T receive() {
+        refuseLoopThread();
         LoopSafeLock.lock(lock);
         try {
             while (items.isEmpty()) {
@@ -144,6 +148,7 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
      * @throws ChannelClosedException when the channel is closed and drained
      */
     public T receive(Duration timeout) {
+        refuseLoopThread();
         long remaining = timeout.toNanos();
         LoopSafeLock.lock(lock);
         try {
@@ -216,6 +221,13 @@ public final class Channel<T> implements Iterable<T>, AutoCloseable {
             return items.size();
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static void refuseLoopThread() {
+        if (EventLoop.onLoopThread()) {
+            throw new IllegalStateException("A loop thread cannot wait for a channel: use trySend or tryReceive in a"
+                    + " loop callback, or wait in a fiber");
         }
     }
 

@@ -44,11 +44,16 @@ public final class Event {
      * since a loop thread must never wait for one that a fiber may hold (see {@code LoopSafeLock}).
      */
     public void set() {
-        if (flag || !FLAG.compareAndSet(this, false, true)) {
+        if (flag) {
             return;
         }
-        // After the flag: a waiter that saw neither parks again, and this set unparks it below.
+        // The generation before the flag: a waiter that comes after a clear() racing this set sees the new generation,
+        // so it waits for the next set, as it would have had the clear come after. A waiter that saw neither move is
+        // on the list taken below, or sees the flag when it checks again.
         GENERATION.getAndAdd(this, 1L);
+        if (!FLAG.compareAndSet(this, false, true)) {
+            return; // another set raised it, and wakes the waiters
+        }
         Waiter stack = (Waiter) WAITERS.getAndSet(this, null);
         for (Waiter w = stack; w != null; w = w.next) {
             Thread waiter = w.thread;

@@ -4,6 +4,7 @@ import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.loop.SchedulerMode;
 import io.evergreen.sync.Event;
+import io.evergreen.testing.Waiting;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -430,14 +431,12 @@ class FiberGroupTest {
                     assertThat(child.state()).isEqualTo(FiberState.CANCELLED);
                 }
             });
-            org.awaitility.Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(1))
-                    .until(() -> opened.get() != null);
+            Waiting.await().until(() -> opened.get() != null);
             FiberGroup group = opened.get();
             CountDownLatch loopRan = new CountDownLatch(1);
             synchronized (group) {
                 // Past the deadline, the loop's next iteration runs the deadline's timer before this callback.
-                org.awaitility.Awaitility.await().atMost(WAIT)
-                        .until(() -> System.nanoTime() - openedAt[0] > deadline.toNanos() + 200_000_000L);
+                Waiting.await().until(() -> System.nanoTime() - openedAt[0] > deadline.toNanos() + 200_000_000L);
                 loop.execute(loopRan::countDown);
 
                 assertThat(loopRan.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();

@@ -361,4 +361,42 @@ class ChannelTest {
             assertThat(loop.stats().fibersSucceeded()).isEqualTo(fibers);
         }
     }
+
+    @Test
+    void a_loop_callback_may_offer_and_poll_but_never_wait() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Channel<String> channel = Channel.bounded(1);
+            java.util.concurrent.CompletableFuture<List<Object>> outcomes = new java.util.concurrent.CompletableFuture<>();
+
+            loop.execute(() -> {
+                List<Object> seen = new ArrayList<>();
+                seen.add(channel.trySend("first"));
+                seen.add(channel.trySend("second"));
+                seen.add(catchFailure(() -> channel.send("third")));
+                seen.add(channel.tryReceive());
+                seen.add(catchFailure(channel::receive));
+                seen.add(catchFailure(() -> channel.receive(Duration.ofMillis(1))));
+                outcomes.complete(seen);
+            });
+
+            List<Object> seen = outcomes.get(LIMIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(seen.subList(0, 2)).containsExactly(true, false);
+            assertThat(seen.get(2)).isInstanceOf(IllegalStateException.class);
+            assertThat(seen.get(3)).isEqualTo("first");
+            assertThat(seen.subList(4, 6)).allSatisfy(failure -> assertThat(failure)
+                    .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.THROWABLE)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("A loop thread cannot wait for a channel"));
+        }
+    }
+
+    private static Object catchFailure(Runnable action) {
+        try {
+            action.run();
+            return "returned";
+        } catch (RuntimeException e) {
+            return e;
+        }
+    }
 }
