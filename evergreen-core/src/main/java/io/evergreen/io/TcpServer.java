@@ -3,6 +3,7 @@ package io.evergreen.io;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.LoopLog;
 import io.evergreen.loop.LoopSafeSet;
 import io.evergreen.sync.Result;
 
@@ -140,7 +141,7 @@ public final class TcpServer implements AutoCloseable {
      * the loop. Stop watching it for a moment; pending connections wait in the kernel's backlog meanwhile.
      */
     private void pauseAccepting(IOException cause) {
-        LOG.log(System.Logger.Level.WARNING, "Accept failed on " + localAddress + "; pausing accepts for "
+        LoopLog.log(LOG, System.Logger.Level.WARNING, "Accept failed on " + localAddress + "; pausing accepts for "
                 + ACCEPT_BACKOFF.toMillis() + " ms", cause);
         if (acceptKey == null || !acceptKey.isValid()) {
             return;
@@ -173,7 +174,7 @@ public final class TcpServer implements AutoCloseable {
             connection.fiber.start();
         } catch (IOException | RuntimeException e) {
             TcpStream.closeQuietly(channel);
-            LOG.log(System.Logger.Level.WARNING, "Could not serve a connection accepted on " + localAddress, e);
+            LoopLog.log(LOG, System.Logger.Level.WARNING, "Could not serve a connection accepted on " + localAddress, e);
         }
     }
 

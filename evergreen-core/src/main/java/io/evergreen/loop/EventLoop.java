@@ -355,7 +355,7 @@ public final class EventLoop implements Executor, LoopBound {
             }
             runWhatIsAlreadyQueued();
         } catch (Throwable fatal) {
-            LOG.log(System.Logger.Level.ERROR, thread.getName() + " died", fatal);
+            LoopLog.log(LOG, System.Logger.Level.ERROR, thread.getName() + " died", fatal);
         } finally {
             runState = TERMINATED;
             // Callbacks offered while the state changed: either they are seen here, or their submitter sees
@@ -363,13 +363,13 @@ public final class EventLoop implements Executor, LoopBound {
             try {
                 runWhatIsAlreadyQueued();
             } catch (Throwable late) {
-                LOG.log(System.Logger.Level.ERROR, thread.getName() + " failed running its last callbacks", late);
+                LoopLog.log(LOG, System.Logger.Level.ERROR, thread.getName() + " failed running its last callbacks", late);
             }
             timers.clear();
             try {
                 poller.close();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "Could not close the poller of " + thread.getName(), e);
+                LoopLog.log(LOG, System.Logger.Level.WARNING, "Could not close the poller of " + thread.getName(), e);
             }
             terminated.countDown();
         }
@@ -484,7 +484,7 @@ public final class EventLoop implements Executor, LoopBound {
             callback.run();
         } catch (Throwable failure) {
             stats.callbackFailures.increment();
-            LOG.log(System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
+            LoopLog.log(LOG, System.Logger.Level.ERROR, "Callback failed on " + thread.getName(), failure);
         } finally {
             if (mountedThread != null) {
                 MOUNTED_TASK.setOpaque(this, (MountedTask) null);

@@ -45,7 +45,7 @@ public final class NioSelectorPoller implements SelectableChannelPoller {
             ((IoReadiness) key.attachment()).ready(key.readyOps());
         } catch (Throwable failure) {
             // One broken handler must not starve the other channels of this poll, nor stop the loop.
-            LOG.log(System.Logger.Level.ERROR, "I/O readiness handler failed", failure);
+            LoopLog.log(LOG, System.Logger.Level.ERROR, "I/O readiness handler failed", failure);
         }
     }
 

@@ -2,6 +2,7 @@ package io.evergreen.sync;
 
 import io.evergreen.fiber.FiberParking;
 import io.evergreen.fiber.FiberTimeoutException;
+import io.evergreen.loop.LoopLog;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -228,7 +229,7 @@ public final class Result<T> {
         try {
             callback.accept(this);
         } catch (Throwable e) {
-            System.getLogger(Result.class.getName()).log(System.Logger.Level.ERROR, "Result callback failed", e);
+            LoopLog.log(System.getLogger(Result.class.getName()), System.Logger.Level.ERROR, "Result callback failed", e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.evergreen.netty;
 
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.IoPoller;
+import io.evergreen.loop.LoopLog;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerFactory;
@@ -136,8 +137,9 @@ public class NettyIoPoller implements IoPoller {
     private int sleepWithoutNetty(long timeoutNanos) {
         if (!warnedNettyGone) {
             warnedNettyGone = true;
-            LOG.log(System.Logger.Level.WARNING, ioLoop + " was shut down on its own; " + loop
-                    + " goes on without Netty I/O. Shut down the NettyLoopGroup, or close its Evergreen loops, instead");
+            LoopLog.log(LOG, System.Logger.Level.WARNING, ioLoop + " was shut down on its own; " + loop
+                    + " goes on without Netty I/O. Shut down the NettyLoopGroup, or close its Evergreen loops, instead",
+                    null);
         }
         if (timeoutNanos < 0) {
             LockSupport.park(this);

@@ -3,14 +3,12 @@ package io.evergreen.spring;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.LoopLog;
 import io.evergreen.loop.SchedulerMode;
 
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
-
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
 import org.springframework.core.task.AsyncTaskExecutor;
 import org.springframework.core.task.TaskDecorator;
@@ -31,7 +29,7 @@ import org.springframework.core.task.TaskRejectedException;
  */
 public final class FiberExecutor implements AsyncTaskExecutor {
 
-    private static final Log logger = LogFactory.getLog(FiberExecutor.class);
+    private static final System.Logger LOG = System.getLogger(FiberExecutor.class.getName());
 
     private final EventLoopGroup group;
     private final String fiberNamePrefix;
@@ -100,7 +98,9 @@ public final class FiberExecutor implements AsyncTaskExecutor {
         } catch (RuntimeException | Error ex) {
             // Too late to reject the task to its submitter: count it out and say so.
             fibersStarted.decrementAndGet();
-            logger.error("Fiber executor on " + group + " could not start a fiber for " + task, ex);
+            // On the loop thread: through LoopLog, since the logging backend's lock may be one a fiber holds.
+            LoopLog.log(LOG, System.Logger.Level.ERROR,
+                    "Fiber executor on " + group + " could not start a fiber for " + task, ex);
         }
     }
 

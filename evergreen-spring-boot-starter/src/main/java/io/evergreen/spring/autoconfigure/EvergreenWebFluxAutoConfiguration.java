@@ -1,11 +1,14 @@
 package io.evergreen.spring.autoconfigure;
 
 import io.evergreen.netty.NettyLoopGroup;
+import io.evergreen.spring.BlockingHandlerExecutor;
 import io.evergreen.spring.EvergreenLoopResources;
 import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.FiberHandlerAdapter;
 
 import reactor.netty.resources.LoopResources;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -15,12 +18,14 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.reactive.config.WebFluxConfigurer;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 
 /**
  * Auto-configuration of a WebFlux application on Evergreen: blocking controller methods run on fibers
  * ({@link EvergreenWebFluxConfigurer}), and, when the loops drive Netty ({@link EvergreenNettyAutoConfiguration}),
  * Reactor Netty's {@link ReactorResourceFactory} gets them as its loop resources, so that the web server and the
- * WebClients that Spring Boot builds run their connections on the Evergreen loops.
+ * WebClients that Spring Boot builds run their connections on the Evergreen loops; blocking controller methods are
+ * then handled from a fiber, their arguments included ({@link FiberHandlerAdapter}), not on the loop thread.
  * <p>
  * Ordered before Spring Boot's Reactor Netty web server and reactive HTTP client auto-configurations, whose
  * {@code ReactorResourceFactory} backs off when one is defined.
@@ -53,6 +58,16 @@ public final class EvergreenWebFluxAutoConfiguration {
          * left running keep their client connections while the loops drain them; the loops' end closes the
          * connections, and the factory then disposes a pool of closed ones.
          */
+        /** Blocking controller methods are handled from a fiber, arguments included (see the adapter for why). */
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(FiberExecutor.class)
+        @ConditionalOnClass(RequestMappingHandlerAdapter.class)
+        FiberHandlerAdapter fiberHandlerAdapter(ObjectProvider<RequestMappingHandlerAdapter> webFluxAdapter,
+                FiberExecutor fiberExecutor) {
+            return new FiberHandlerAdapter(webFluxAdapter::getObject, new BlockingHandlerExecutor(fiberExecutor));
+        }
+
         @Bean
         @ConditionalOnMissingBean
         ReactorResourceFactory reactorResourceFactory(NettyLoopGroup netty) {

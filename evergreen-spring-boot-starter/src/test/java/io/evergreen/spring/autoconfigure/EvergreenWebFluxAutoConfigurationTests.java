@@ -3,6 +3,7 @@ package io.evergreen.spring.autoconfigure;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.netty.NettyLoopGroup;
 import io.evergreen.spring.EvergreenLoopResources;
+import io.evergreen.spring.FiberHandlerAdapter;
 import io.evergreen.spring.BlockingHandlerExecutor;
 import io.evergreen.spring.FiberExecutor;
 import io.netty.channel.socket.DatagramChannel;
@@ -53,6 +54,8 @@ class EvergreenWebFluxAutoConfigurationTests {
             assertThat(loops.onServerSelect(true)).isSameAs(netty);
             assertThat(loops.onClient(true)).isSameAs(netty.colocated());
             assertThat(loops.daemon()).isFalse();
+            // The loop threads read and write; blocking controller methods are handled from fibers.
+            assertThat(context).hasSingleBean(FiberHandlerAdapter.class);
         });
     }
 
@@ -135,7 +138,8 @@ class EvergreenWebFluxAutoConfigurationTests {
     @Test
     void withoutEvergreenNettyReactorNettyKeepsItsOwnLoops() {
         contextRunner.withClassLoader(new FilteredClassLoader(NettyLoopGroup.class)).run(context -> {
-            assertThat(context).doesNotHaveBean(NettyLoopGroup.class).hasSingleBean(EvergreenWebFluxConfigurer.class);
+            assertThat(context).doesNotHaveBean(NettyLoopGroup.class).hasSingleBean(EvergreenWebFluxConfigurer.class)
+                .doesNotHaveBean(FiberHandlerAdapter.class);
             assertThat(context.getBean(ReactorResourceFactory.class).isUseGlobalResources()).isTrue();
         });
     }
