@@ -7,11 +7,12 @@ import io.evergreen.monitor.LoopWatchdog;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.cumulative.CumulativeTimer;
 import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.distribution.pause.PauseDetector;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.micrometer.core.instrument.cumulative.CumulativeTimer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -28,53 +29,51 @@ import static org.awaitility.Awaitility.await;
 @Timeout(60)
 class EvergreenMeterBinderTests {
 
+    private final RecordingThreadsRegistry registry = new RecordingThreadsRegistry();
+    private final EventLoopGroup group = EventLoopGroup.create(1);
+    private final LoopWatchdog watchdog = LoopWatchdog.start(group, Duration.ofSeconds(1));
+    private final LoopLatencyProbe probe = LoopLatencyProbe.start(group, Duration.ofSeconds(1));
+    private final EvergreenMeterBinder binder = new EvergreenMeterBinder(group, watchdog, probe,
+            new ScopedBeanCounts(new DefaultListableBeanFactory()));
+
+    @AfterEach
+    void closeAll() {
+        binder.close();
+        probe.close();
+        watchdog.close();
+        group.close();
+    }
+
     /**
      * A timer takes monitors that a scrape in a fiber may hold (its histogram rotates under one), and a loop thread
      * must never wait for those: the loops' samples reach the timers on another thread.
      */
     @Test
     void latency_samples_recorded_on_a_loop_thread_reach_their_timer_on_another_thread() {
-        RecordingThreadsRegistry registry = new RecordingThreadsRegistry();
-        try (EventLoopGroup group = EventLoopGroup.create(1);
-                LoopWatchdog watchdog = LoopWatchdog.start(group, Duration.ofSeconds(1));
-                LoopLatencyProbe probe = LoopLatencyProbe.start(group, Duration.ofSeconds(1))) {
-            EventLoop loop = group.loop(0);
-            try (EvergreenMeterBinder binder = binder(group, watchdog, probe)) {
-                binder.bindTo(registry);
-                Timer scheduleDelay = registry.get("evergreen.fiber.schedule.delay").tag("loop", "0").timer();
+        EventLoop loop = group.loop(0);
+        binder.bindTo(registry);
+        Timer scheduleDelay = registry.get("evergreen.fiber.schedule.delay").tag("loop", "0").timer();
 
-                loop.execute(() -> loop.stats().scheduleDelay().record(TimeUnit.MILLISECONDS.toNanos(3)));
+        loop.execute(() -> loop.stats().scheduleDelay().record(TimeUnit.MILLISECONDS.toNanos(3)));
 
-                await().atMost(Duration.ofSeconds(20)).until(() -> scheduleDelay.count() == 1);
-                assertThat(scheduleDelay.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(3.0);
-            }
-            assertThat(registry.recordingThreads).isNotEmpty()
-                    .allMatch(name -> name.equals(EvergreenMeterBinder.DRAIN_THREAD_NAME))
-                    .noneMatch(name -> name.equals(loop.thread().getName()));
-        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> scheduleDelay.count() == 1);
+        assertThat(scheduleDelay.totalTime(TimeUnit.MILLISECONDS)).isEqualTo(3.0);
+        assertThat(registry.recordingThreads)
+                .containsExactly(EvergreenMeterBinder.DRAIN_THREAD_NAME)
+                .doesNotContain(loop.thread().getName());
     }
 
     @Test
     void closing_the_binder_records_what_the_loops_queued() {
-        RecordingThreadsRegistry registry = new RecordingThreadsRegistry();
-        try (EventLoopGroup group = EventLoopGroup.create(1);
-                LoopWatchdog watchdog = LoopWatchdog.start(group, Duration.ofSeconds(1));
-                LoopLatencyProbe probe = LoopLatencyProbe.start(group, Duration.ofSeconds(1))) {
-            EvergreenMeterBinder binder = binder(group, watchdog, probe);
-            binder.bindTo(registry);
-            Timer scheduleDelay = registry.get("evergreen.fiber.schedule.delay").tag("loop", "0").timer();
-            for (int i = 0; i < 1_000; i++) {
-                group.loop(0).stats().scheduleDelay().record(1_000);
-            }
-
-            binder.close();
-
-            assertThat(scheduleDelay.count()).isEqualTo(1_000);
+        binder.bindTo(registry);
+        Timer scheduleDelay = registry.get("evergreen.fiber.schedule.delay").tag("loop", "0").timer();
+        for (int i = 0; i < 1_000; i++) {
+            group.loop(0).stats().scheduleDelay().record(1_000);
         }
-    }
 
-    private static EvergreenMeterBinder binder(EventLoopGroup group, LoopWatchdog watchdog, LoopLatencyProbe probe) {
-        return new EvergreenMeterBinder(group, watchdog, probe, new ScopedBeanCounts(new DefaultListableBeanFactory()));
+        binder.close();
+
+        assertThat(scheduleDelay.count()).isEqualTo(1_000);
     }
 
     /** A registry whose timers note the name of each thread that records into them. */
