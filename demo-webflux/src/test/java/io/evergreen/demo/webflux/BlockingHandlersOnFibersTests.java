@@ -6,12 +6,22 @@ import io.evergreen.loop.EventLoop;
 import io.evergreen.netty.NettyTransport;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
+import io.evergreen.spring.FiberHandlerAdapter;
+
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import reactor.netty.resources.LoopResources;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.ApplicationContext;
+import org.springframework.core.annotation.AnnotationAwareOrderComparator;
+import org.springframework.web.reactive.HandlerAdapter;
+import org.springframework.web.reactive.result.method.annotation.RequestMappingHandlerAdapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,6 +33,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BlockingHandlersOnFibersTests extends AbstractDemoWebFluxTests {
 
     private static final int CONNECTIONS = 8;
+
+    @Autowired
+    ApplicationContext context;
+
+    /**
+     * The DispatcherHandler asks its adapters in this order: Evergreen's takes blocking controller methods before
+     * WebFlux's own, so that their arguments are resolved on the fiber, not on the loop thread.
+     */
+    @Test
+    void blockingControllerMethodsGoToEvergreensAdapterFirst() {
+        List<HandlerAdapter> adapters = new ArrayList<>(context.getBeansOfType(HandlerAdapter.class).values());
+        AnnotationAwareOrderComparator.sort(adapters);
+
+        assertThat(adapters.getFirst()).isInstanceOf(FiberHandlerAdapter.class);
+        assertThat(adapters).hasAtLeastOneElementOfType(RequestMappingHandlerAdapter.class);
+    }
 
     @Test
     void aBlockingGetMappingReturningAStringRunsOnAFiberOfTheLoopWhoseThreadReadTheRequest() throws Exception {
