@@ -1,12 +1,10 @@
 package io.evergreen.actuator;
 
+import io.evergreen.loop.LoopHandOff;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.Objects;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
@@ -28,11 +26,7 @@ final class TimerFeed implements LongConsumer {
     private static final System.Logger LOG = System.getLogger(TimerFeed.class.getName());
 
     private final Timer timer;
-    private final ConcurrentLinkedQueue<Long> pending = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger size = new AtomicInteger();
-    private final AtomicLong dropped = new AtomicLong();
-    /** Refused samples already logged; the draining thread's only. */
-    private long reportedDropped;
+    private final LoopHandOff<Long> pending = new LoopHandOff<>(CAPACITY);
 
     TimerFeed(Timer timer) {
         this.timer = Objects.requireNonNull(timer);
@@ -41,30 +35,18 @@ final class TimerFeed implements LongConsumer {
     /** Queues a sample, in nanoseconds. Never waits. */
     @Override
     public void accept(long nanos) {
-        if (size.incrementAndGet() > CAPACITY) {
-            size.decrementAndGet();
-            dropped.incrementAndGet();
-            return;
-        }
         pending.offer(nanos);
     }
 
     /** Records the queued samples into the timer, on the calling thread, and says how many were refused since. */
     void drain() {
         for (Long nanos; (nanos = pending.poll()) != null; ) {
-            size.decrementAndGet();
             timer.record(nanos, TimeUnit.NANOSECONDS);
         }
-        long refused = dropped.get();
-        if (refused > reportedDropped) {
+        long refused = pending.takeRefused();
+        if (refused > 0) {
             LOG.log(System.Logger.Level.WARNING, "{0} samples of {1} were not recorded: nothing drained them in time",
-                    refused - reportedDropped, timer.getId().getName());
-            reportedDropped = refused;
+                    refused, timer.getId().getName());
         }
-    }
-
-    /** Samples not recorded because the queue was full. */
-    long dropped() {
-        return dropped.get();
     }
 }

@@ -1,9 +1,6 @@
 package io.evergreen.loop;
 
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -21,9 +18,7 @@ public final class LoopLog {
     static final String THREAD_NAME = "evergreen-loop-log";
 
     private static final System.Logger LOG = System.getLogger(LoopLog.class.getName());
-    private static final ConcurrentLinkedQueue<Entry> PENDING = new ConcurrentLinkedQueue<>();
-    private static final AtomicInteger SIZE = new AtomicInteger();
-    private static final AtomicLong REFUSED = new AtomicLong();
+    private static final LoopHandOff<Entry> PENDING = new LoopHandOff<>(CAPACITY);
     private static final AtomicBoolean STARTED = new AtomicBoolean();
     private static final Thread WRITER = Thread.ofPlatform().daemon().name(THREAD_NAME).unstarted(LoopLog::write);
 
@@ -36,12 +31,9 @@ public final class LoopLog {
             logger.log(level, message, thrown);
             return;
         }
-        if (SIZE.incrementAndGet() > CAPACITY) {
-            SIZE.decrementAndGet();
-            REFUSED.incrementAndGet();
+        if (!PENDING.offer(new Entry(logger, level, message, thrown))) {
             return;
         }
-        PENDING.offer(new Entry(logger, level, message, thrown));
         if (STARTED.compareAndSet(false, true)) {
             WRITER.start();
         } else {
@@ -52,14 +44,13 @@ public final class LoopLog {
     private static void write() {
         while (true) {
             for (Entry entry; (entry = PENDING.poll()) != null; ) {
-                SIZE.decrementAndGet();
                 try {
                     entry.logger.log(entry.level, entry.message, entry.thrown);
                 } catch (RuntimeException e) {
                     // A failing backend loses this record, not the writer.
                 }
             }
-            long refused = REFUSED.getAndSet(0);
+            long refused = PENDING.takeRefused();
             if (refused > 0) {
                 LOG.log(System.Logger.Level.WARNING, refused + " log records of loop threads were dropped: more than "
                         + CAPACITY + " waited for the logging backend");
