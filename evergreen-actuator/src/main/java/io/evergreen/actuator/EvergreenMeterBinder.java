@@ -68,11 +68,8 @@ public class EvergreenMeterBinder implements MeterBinder, AutoCloseable {
     private final FiberCensusCache census;
     private final List<Runnable> unsubscriptions = new ArrayList<>();
     private final List<TimerFeed> feeds = new CopyOnWriteArrayList<>();
-    private final ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, DRAIN_THREAD_NAME);
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledExecutorService drainer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name(DRAIN_THREAD_NAME).factory());
 
     public EvergreenMeterBinder(EventLoopGroup group, LoopWatchdog watchdog, LoopLatencyProbe probe,
             ScopedBeanCounts scopedBeans) {

@@ -26,11 +26,6 @@ public final class BlockedLoopEvent {
     private volatile long endNanos;
 
     BlockedLoopEvent(long sequence, int loopIndex, String loopName, Instant startedAt, long startNanos,
-            Duration threshold, long fiberId, String fiberName, StackTraceElement[] stack) {
-        this(sequence, loopIndex, loopName, startedAt, startNanos, threshold, fiberId, fiberName, stack, null);
-    }
-
-    BlockedLoopEvent(long sequence, int loopIndex, String loopName, Instant startedAt, long startNanos,
             Duration threshold, long fiberId, String fiberName, StackTraceElement[] stack, String lockWaitedFor) {
         this.sequence = sequence;
         this.loopIndex = loopIndex;

@@ -56,11 +56,8 @@ public final class LoopWatchdog implements AutoCloseable {
         this.thresholdNanos = threshold.toNanos();
         this.lateLookNanos = Math.max(thresholdNanos / 2, 2 * MAX_TICK_NANOS);
         this.watches = group.loops().stream().map(LoopWatch::new).toList();
-        this.ticker = Executors.newSingleThreadScheduledExecutor(task -> {
-            Thread thread = new Thread(task, "evergreen-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.ticker = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("evergreen-watchdog").factory());
     }
 
     /**
@@ -218,7 +215,7 @@ public final class LoopWatchdog implements AutoCloseable {
             if (culprit instanceof Fiber<?> fiber) {
                 StackTraceElement[] stack = fiber.stackTrace(); // first: the stack of the moment of detection
                 return new BlockedLoopEvent(sequence.incrementAndGet(), loop.index(), loop.thread().getName(),
-                        startedAt, lastProgressNanos, threshold, fiber.id(), fiber.name(), stack);
+                        startedAt, lastProgressNanos, threshold, fiber.id(), fiber.name(), stack, null);
             }
             StackTraceElement[] stack = loop.thread().getStackTrace();
             return new BlockedLoopEvent(sequence.incrementAndGet(), loop.index(), loop.thread().getName(),
