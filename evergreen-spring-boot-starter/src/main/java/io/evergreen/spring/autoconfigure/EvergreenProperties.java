@@ -57,6 +57,8 @@ public class EvergreenProperties implements Validator {
 
     private final Netty netty = new Netty();
 
+    private final Jdbc jdbc = new Jdbc();
+
     public boolean isEnabled() {
         return enabled;
     }
@@ -111,6 +113,10 @@ public class EvergreenProperties implements Validator {
 
     public Async getAsync() {
         return async;
+    }
+
+    public Jdbc getJdbc() {
+        return jdbc;
     }
 
     public Netty getNetty() {
@@ -224,6 +230,24 @@ public class EvergreenProperties implements Validator {
 
         public void setEnabled(boolean enabled) {
             this.enabled = enabled;
+        }
+    }
+
+    public static class Jdbc {
+
+        /**
+         * Whether a HikariCP pool's connections wait for fibers behind a semaphore that hands a returned connection
+         * to a fiber of the same event loop first (within 5 ms of fairness), instead of in the pool, which hands it
+         * to the longest waiter of any loop. Only with the loop scheduler.
+         */
+        private boolean loopAffine = true;
+
+        public boolean isLoopAffine() {
+            return loopAffine;
+        }
+
+        public void setLoopAffine(boolean loopAffine) {
+            this.loopAffine = loopAffine;
         }
     }
 

@@ -94,7 +94,8 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
     /** What to set instead: every property's accepted values, so that nobody has to look them up. */
     private static String actionFor(String property) {
         return switch (property) {
-            case "evergreen.enabled", "evergreen.web.enabled", "evergreen.async.enabled" -> "Set " + property
+            case "evergreen.enabled", "evergreen.web.enabled", "evergreen.async.enabled",
+                    "evergreen.jdbc.loop-affine" -> "Set " + property
                     + " to true (the default) or false.";
             case "evergreen.loops" -> "Set evergreen.loops to 1 or more, or remove it to get one event loop per "
                     + "available processor (" + Runtime.getRuntime().availableProcessors() + " here).";

@@ -27,18 +27,19 @@ class EvergreenPropertiesMetadataTests {
             .containsExactlyInAnyOrder("evergreen.enabled", "evergreen.loops", "evergreen.scheduler",
                     "evergreen.shutdown-timeout", "evergreen.web.enabled", "evergreen.web.max-in-flight",
                     "evergreen.web.retry-after", "evergreen.async.enabled", "evergreen.blocked-threshold",
-                    "evergreen.latency-probe-interval", "evergreen.netty.transport");
+                    "evergreen.latency-probe-interval", "evergreen.netty.transport", "evergreen.jdbc.loop-affine");
         assertThat(properties).allSatisfy(property -> assertThat((String) property.get("description"))
             .as("description of %s", property.get("name"))
             .isNotBlank());
         assertThat(properties).filteredOn(property -> "java.lang.Boolean".equals(property.get("type")))
-            .hasSize(3)
+            .hasSize(4)
             .allSatisfy(property -> assertThat((String) property.get("description")).startsWith("Whether "));
         assertThat(properties).filteredOn(property -> property.containsKey("defaultValue"))
             .extracting(property -> property.get("name") + "=" + property.get("defaultValue"))
             .containsExactlyInAnyOrder("evergreen.enabled=true", "evergreen.scheduler=loop",
                     "evergreen.shutdown-timeout=30s", "evergreen.web.enabled=true", "evergreen.web.retry-after=1s",
                     "evergreen.async.enabled=true", "evergreen.blocked-threshold=100ms",
-                    "evergreen.latency-probe-interval=100ms", "evergreen.netty.transport=nio");
+                    "evergreen.latency-probe-interval=100ms", "evergreen.netty.transport=nio",
+                    "evergreen.jdbc.loop-affine=true");
     }
 }

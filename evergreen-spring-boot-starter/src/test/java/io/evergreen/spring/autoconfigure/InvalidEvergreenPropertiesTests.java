@@ -55,7 +55,8 @@ class InvalidEvergreenPropertiesTests {
                     + "no limit."),
             Map.entry("evergreen.web.retry-after", "Set evergreen.web.retry-after to a duration of 0s or more, such as "
                     + "1s (the default)."),
-            Map.entry("evergreen.async.enabled", "Set evergreen.async.enabled to true (the default) or false."));
+            Map.entry("evergreen.async.enabled", "Set evergreen.async.enabled to true (the default) or false."),
+            Map.entry("evergreen.jdbc.loop-affine", "Set evergreen.jdbc.loop-affine to true (the default) or false."));
 
     /** Added to the action when a duration could not be read at all. */
     private static final String DURATION_FORMAT = "Write a duration as a whole number and a unit, ns, us, ms, s, m, "
@@ -104,6 +105,7 @@ class InvalidEvergreenPropertiesTests {
                 outOfRange("evergreen.web.retry-after", "-1s", "must not be negative"),
                 unconvertible("evergreen.web.retry-after", "later", "not a duration"),
                 unconvertible("evergreen.async.enabled", "maybe", "not true or false"),
+                unconvertible("evergreen.jdbc.loop-affine", "maybe", "not true or false"),
                 unknownTransport("fast"),
                 unknownTransport("io_uring"));
     }

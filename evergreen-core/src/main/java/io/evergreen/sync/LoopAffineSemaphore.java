@@ -1,0 +1,286 @@
+package io.evergreen.sync;
+
+import io.evergreen.fiber.FiberParking;
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.LoopSafeLock;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A counting semaphore that hands a released permit to a waiter of the releasing fiber's own loop first: that
+ * waiter runs as soon as the releaser parks or ends (the loop's LIFO slot), where a waiter of another loop queues
+ * behind everything its loop has to run.
+ * <p>
+ * Why: a pooled resource (a JDBC connection) handed from a fiber of one loop to the longest waiter, as a fair
+ * pool does, goes to a fiber of another loop about half the time on two loops; there it waits for its loop while
+ * the resource sits idle. A work-stealing pool would run that waiter on any free carrier; a loop never lends its
+ * fibers. Keeping hand-offs within a loop is the same answer that event-loop runtimes give their pools (Vert.x's
+ * SQL client pools are per event loop).
+ * <p>
+ * Fairness is bounded: the releaser's loop is preferred only while no waiter of another loop has waited more than
+ * {@code passOverLimit} longer than the one that would be preferred; past that, the oldest waiter gets the permit,
+ * whichever loop it is on. Waiters of one loop (and threads that are not fibers, which count as one more queue) are
+ * served in arrival order. A permit is never left free while anyone waits.
+ * <p>
+ * Waiting parks a fiber, never its loop, and a timed wait in a fiber uses its loop's timer; a loop's own thread may
+ * {@link #release()} (it never waits for the lock that fibers take here) but may not wait for a permit.
+ */
+public final class LoopAffineSemaphore {
+
+    /** How much longer than the preferred waiter another loop's oldest waiter may have waited, by default. */
+    public static final Duration DEFAULT_PASS_OVER_LIMIT = Duration.ofMillis(5);
+
+    /** The queue key of waiters that are not fibers of a loop. */
+    private static final Object NOT_ON_A_LOOP = new Object();
+
+    /** Queues kept (one per loop that ever waited) before empty ones are dropped. */
+    private static final int PRUNE_ABOVE = 64;
+
+    private final int permits;
+    private final long passOverLimitNanos;
+    private final LoopSafeLock lock = new LoopSafeLock();
+    /** Guarded by the lock, as is everything below. Free permits exist only while nobody waits. */
+    private int available;
+    private final List<WaiterQueue> queues = new ArrayList<>();
+    private int waiting;
+    private long sameLoopHandOffs;
+    private long otherLoopHandOffs;
+
+    public LoopAffineSemaphore(int permits) {
+        this(permits, DEFAULT_PASS_OVER_LIMIT);
+    }
+
+    public LoopAffineSemaphore(int permits, Duration passOverLimit) {
+        if (permits < 1) {
+            throw new IllegalArgumentException("permits must be at least 1, got " + permits);
+        }
+        if (passOverLimit.isNegative()) {
+            throw new IllegalArgumentException("passOverLimit must not be negative, got " + passOverLimit);
+        }
+        this.permits = permits;
+        this.available = permits;
+        this.passOverLimitNanos = passOverLimit.toNanos();
+    }
+
+    /**
+     * Takes a permit, waiting up to {@code timeout} for one.
+     * @return whether a permit was taken; false when the timeout passed first
+     * @throws IllegalStateException on a loop's own thread, which must never wait
+     * @throws io.evergreen.fiber.FiberCancelledException when the waiting fiber is cancelled (no permit is kept)
+     */
+    public boolean tryAcquire(Duration timeout) {
+        if (EventLoop.onLoopThread()) {
+            throw new IllegalStateException("A loop's own thread must not wait for a permit: acquire from a fiber");
+        }
+        long nanos = timeout.toNanos();
+        long deadline = nanos >= Long.MAX_VALUE / 2 ? Long.MAX_VALUE : System.nanoTime() + nanos;
+        Waiter waiter;
+        lock.lock();
+        try {
+            if (available > 0) {
+                available--;
+                return true;
+            }
+            if (nanos <= 0) {
+                return false;
+            }
+            waiter = new Waiter(Thread.currentThread(), System.nanoTime());
+            queueOf(queueKey()).waiters.addLast(waiter);
+            waiting++;
+        } finally {
+            lock.unlock();
+        }
+        return await(waiter, deadline);
+    }
+
+    private boolean await(Waiter waiter, long deadline) {
+        boolean done = false;
+        try {
+            while (!waiter.granted) {
+                if (deadline != Long.MAX_VALUE && deadline - System.nanoTime() <= 0) {
+                    break;
+                }
+                FiberParking.parkUntil(this, deadline);
+                if (!waiter.granted) {
+                    FiberParking.checkInterrupts();
+                }
+            }
+            done = true;
+        } finally {
+            if (!giveUp(waiter) && !done) {
+                release(); // granted while being cancelled: pass the permit on rather than lose it
+            }
+        }
+        return waiter.granted;
+    }
+
+    /** Takes a waiter that timed out or was cancelled off its queue. @return false when it was granted meanwhile */
+    private boolean giveUp(Waiter waiter) {
+        if (waiter.granted) {
+            return false;
+        }
+        lock.lock();
+        try {
+            if (waiter.granted) {
+                return false;
+            }
+            for (WaiterQueue queue : queues) {
+                if (queue.waiters.remove(waiter)) {
+                    waiting--;
+                    break;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives a permit back: to a waiter of the caller's loop first (within the pass-over limit), else the oldest. */
+    public void release() {
+        Waiter next;
+        lock.lock();
+        try {
+            next = chooseNext();
+            if (next == null) {
+                if (available == permits) {
+                    throw new IllegalStateException("release() without a permit taken: all " + permits
+                            + " permits are free");
+                }
+                available++;
+                return;
+            }
+            waiting--;
+            next.granted = true;
+        } finally {
+            lock.unlock();
+        }
+        LockSupport.unpark(next.thread);
+    }
+
+    private Waiter chooseNext() {
+        if (waiting == 0) {
+            return null;
+        }
+        WaiterQueue own = null;
+        WaiterQueue oldest = null;
+        Object key = queueKey();
+        for (WaiterQueue queue : queues) {
+            Waiter head = queue.waiters.peekFirst();
+            if (head == null) {
+                continue;
+            }
+            if (queue.key == key) {
+                own = queue;
+            }
+            if (oldest == null || head.since - oldest.waiters.peekFirst().since < 0) {
+                oldest = queue;
+            }
+        }
+        if (own != null && own.waiters.peekFirst().since - oldest.waiters.peekFirst().since <= passOverLimitNanos) {
+            sameLoopHandOffs++;
+            return own.waiters.pollFirst();
+        }
+        otherLoopHandOffs++;
+        return oldest.waiters.pollFirst();
+    }
+
+    private static Object queueKey() {
+        EventLoop loop = EventLoop.current();
+        return loop != null ? loop : NOT_ON_A_LOOP;
+    }
+
+    private WaiterQueue queueOf(Object key) {
+        for (WaiterQueue queue : queues) {
+            if (queue.key == key) {
+                return queue;
+            }
+        }
+        if (queues.size() >= PRUNE_ABOVE) {
+            queues.removeIf(queue -> queue.waiters.isEmpty()); // queues of loops long gone, say
+        }
+        WaiterQueue queue = new WaiterQueue(key);
+        queues.add(queue);
+        return queue;
+    }
+
+    /** The number of permits this semaphore was made with. */
+    public int permits() {
+        return permits;
+    }
+
+    /** Permits free right now. */
+    public int availablePermits() {
+        lock.lock();
+        try {
+            return available;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Fibers and threads waiting for a permit right now. */
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Permits handed by a release straight to a waiter of the releaser's own loop, so far. */
+    public long sameLoopHandOffs() {
+        lock.lock();
+        try {
+            return sameLoopHandOffs;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Permits handed by a release to a waiter elsewhere (another loop, or a thread that is not a fiber), so far. */
+    public long otherHandOffs() {
+        lock.lock();
+        try {
+            return otherLoopHandOffs;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        lock.lock();
+        try {
+            return "LoopAffineSemaphore[" + available + " of " + permits + " free, " + waiting + " waiting]";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static final class WaiterQueue {
+        final Object key;
+        final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+
+        WaiterQueue(Object key) {
+            this.key = Objects.requireNonNull(key);
+        }
+    }
+
+    private static final class Waiter {
+        final Thread thread;
+        final long since;
+        volatile boolean granted;
+
+        Waiter(Thread thread, long since) {
+            this.thread = thread;
+            this.since = since;
+        }
+    }
+}

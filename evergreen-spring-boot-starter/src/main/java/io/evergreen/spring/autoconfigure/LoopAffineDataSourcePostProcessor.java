@@ -1,0 +1,29 @@
+package io.evergreen.spring.autoconfigure;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.evergreen.spring.jdbc.LoopAffineDataSource;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
+
+/**
+ * Puts each HikariCP pool behind a {@link LoopAffineDataSource} once it is configured: as many permits as the pool
+ * has connections at most, and the pool's connection timeout as the longest wait for one.
+ */
+final class LoopAffineDataSourcePostProcessor implements BeanPostProcessor {
+
+    /** HikariCP's own default, which it applies when the pool starts if no size was set. */
+    static final int HIKARI_DEFAULT_POOL_SIZE = 10;
+
+    @Override
+    public Object postProcessAfterInitialization(Object bean, String beanName) {
+        if (bean instanceof HikariDataSource pool && !(bean instanceof LoopAffineDataSource)) {
+            int size = pool.getMaximumPoolSize() > 0 ? pool.getMaximumPoolSize() : HIKARI_DEFAULT_POOL_SIZE;
+            // HikariCP reads a connection timeout of 0 as "no limit".
+            long timeoutMillis = pool.getConnectionTimeout() > 0 ? pool.getConnectionTimeout() : Long.MAX_VALUE / 1_000_000;
+            return LoopAffineDataSource.wrap(pool, size, Duration.ofMillis(timeoutMillis));
+        }
+        return bean;
+    }
+}

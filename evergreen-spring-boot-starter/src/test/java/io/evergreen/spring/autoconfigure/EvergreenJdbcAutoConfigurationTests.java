@@ -1,0 +1,74 @@
+package io.evergreen.spring.autoconfigure;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.evergreen.spring.jdbc.LoopAffineDataSource;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jdbc.DataSourceUnwrapper;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EvergreenJdbcAutoConfigurationTests {
+
+    private final ApplicationContextRunner contextRunner = new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(EvergreenAutoConfiguration.class, EvergreenJdbcAutoConfiguration.class,
+                DataSourceAutoConfiguration.class))
+        .withPropertyValues("evergreen.loops=2", "spring.datasource.url=jdbc:h2:mem:jdbc-autoconfig;DB_CLOSE_DELAY=-1",
+                "spring.datasource.hikari.connection-timeout=1500");
+
+    @Test
+    void hikariPoolsWaitBehindLoopAffinePermitsAndStayHikariDataSources() {
+        contextRunner.withPropertyValues("spring.datasource.hikari.maximum-pool-size=7").run(context -> {
+            DataSource dataSource = context.getBean(DataSource.class);
+            assertThat(dataSource).isInstanceOf(HikariDataSource.class).isInstanceOf(LoopAffineDataSource.class);
+            assertThat(context.getBean(HikariDataSource.class)).isSameAs(dataSource);
+            assertThat(((LoopAffineDataSource) dataSource).loopAffinePermits().permits()).isEqualTo(7);
+            assertThat(((HikariDataSource) dataSource).getMaximumPoolSize()).isEqualTo(7);
+            // What Boot's pool metrics and JMX look for still finds the pool itself.
+            assertThat(DataSourceUnwrapper.unwrap(dataSource, HikariDataSource.class)).isInstanceOf(HikariDataSource.class);
+            Integer answer = JdbcClient.create(dataSource).sql("select 6 * 7").query(Integer.class).single();
+            assertThat(answer).isEqualTo(42);
+            assertThat(((LoopAffineDataSource) dataSource).loopAffinePermits().availablePermits()).isEqualTo(7);
+        });
+    }
+
+    @Test
+    void aPoolWithoutASizeGetsHikarisDefaultNumberOfPermits() {
+        contextRunner.run(context -> {
+            LoopAffineDataSource dataSource = context.getBean(LoopAffineDataSource.class);
+            assertThat(dataSource.loopAffinePermits().permits())
+                .isEqualTo(LoopAffineDataSourcePostProcessor.HIKARI_DEFAULT_POOL_SIZE);
+        });
+    }
+
+    @Test
+    void offWhenSwitchedOff() {
+        contextRunner.withPropertyValues("evergreen.jdbc.loop-affine=false")
+            .run(context -> assertThat(context.getBean(DataSource.class)).isNotInstanceOf(LoopAffineDataSource.class));
+    }
+
+    @Test
+    void offOnTheJdksSchedulerWhereFibersHaveNoLoopToRunOn() {
+        contextRunner.withPropertyValues("evergreen.scheduler=jdk")
+            .run(context -> assertThat(context.getBean(DataSource.class)).isNotInstanceOf(LoopAffineDataSource.class));
+    }
+
+    @Test
+    void onWithTheLoopSchedulerHoweverItIsSpelled() {
+        contextRunner.withPropertyValues("evergreen.scheduler=LOOP")
+            .run(context -> assertThat(context.getBean(DataSource.class)).isInstanceOf(LoopAffineDataSource.class));
+    }
+
+    @Test
+    void offWithEvergreen() {
+        contextRunner.withPropertyValues("evergreen.enabled=false")
+            .run(context -> assertThat(context.getBean(DataSource.class)).isNotInstanceOf(LoopAffineDataSource.class));
+    }
+}
