@@ -111,6 +111,8 @@ public final class EventLoop implements Executor, LoopBound {
     private Thread mountedThread;
     /** The task that mounted {@link #mountedThread}; read by other threads only through {@link #mountedBinding()}. */
     private MountedTask mountedTask;
+    /** Set by the mounted fiber just before it yields behind the fiber it woke (see {@link #yieldBehindWoken}). */
+    private boolean yieldingBehindWoken;
     private boolean polling;
     private int readyDepth;
     private int timerDepth;
@@ -243,7 +245,13 @@ public final class EventLoop implements Executor, LoopBound {
     public void execute(Runnable task) {
         Thread current = Thread.currentThread();
         if (current == thread) {
-            ready.add(task);
+            if (yieldingBehindWoken && task == mountedTask) {
+                // The mounted fiber's own yield, handed in by the JDK on this thread once the fiber has unmounted.
+                yieldingBehindWoken = false;
+                ready.addFirstResumed(task);
+            } else {
+                ready.add(task);
+            }
         } else if (current == mountedThread) {
             // A fiber of this loop woke another: run that one next, while its data is hot (see ReadyQueue).
             if (task instanceof MountedTask) {
@@ -267,6 +275,27 @@ public final class EventLoop implements Executor, LoopBound {
         }
         stats.externalSubmitted.increment();
         wakeIfSleeping();
+    }
+
+    /**
+     * Lets the fiber that the calling fiber has just woken on this loop (the one in the LIFO slot) run at once, and
+     * continues the caller right after it, ahead of the rest of the loop's work: a direct hand-off, as Go's runtime
+     * makes when a semaphore hands its permit to a waiter. For a waker that gives a resource back and still has work
+     * of its own (a request that returns its database connection, then writes its response): the waiter puts the
+     * resource back to work before the waker's remaining slice. Does nothing (and returns false) outside a fiber of
+     * this loop, when no woken fiber waits in the slot, or when the caller cannot yield (pinned).
+     */
+    public boolean yieldBehindWoken() {
+        if (Thread.currentThread() != mountedThread || !ready.hasLifoSlot()) {
+            return false;
+        }
+        yieldingBehindWoken = true;
+        try {
+            Thread.yield(); // the JDK hands the fiber back to execute() on this thread, which sees the flag
+            return !yieldingBehindWoken;
+        } finally {
+            yieldingBehindWoken = false;
+        }
     }
 
     /** Wakes the loop from its poll if it sleeps there; returns whether this call woke it. Safe from any thread. */

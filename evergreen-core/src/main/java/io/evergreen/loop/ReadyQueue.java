@@ -49,6 +49,15 @@ final class ReadyQueue {
         }
     }
 
+    /** Queues resumed work ahead of all other: a fiber that yields behind the one it woke (see EventLoop). */
+    void addFirstResumed(Runnable callback) {
+        resumed.addFirst(callback);
+    }
+
+    boolean hasLifoSlot() {
+        return lifoSlot != null;
+    }
+
     void putInLifoSlot(Runnable callback) {
         Runnable displaced = lifoSlot;
         lifoSlot = callback;

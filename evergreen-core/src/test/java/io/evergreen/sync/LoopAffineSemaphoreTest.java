@@ -82,6 +82,27 @@ class LoopAffineSemaphoreTest {
     }
 
     @Test
+    void a_fiber_that_hands_its_permit_to_a_waiter_of_its_loop_lets_the_waiter_run_before_it_goes_on() {
+        try (EventLoopGroup group = EventLoopGroup.create(1, SchedulerMode.LOOP)) {
+            LoopAffineSemaphore semaphore = new LoopAffineSemaphore(1, NEVER_PASSED_OVER);
+            List<String> order = new CopyOnWriteArrayList<>();
+            Fiber<?> holder = Fiber.builder().loop(group.loop(0)).start(() -> {
+                assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+                Fiber<?> waiter = waiter(group.loop(0), semaphore, "waiter", order);
+                while (semaphore.waiting() == 0) {
+                    Fiber.yieldNow();
+                }
+                semaphore.release();
+                order.add("releaser goes on");
+                waiter.join();
+            });
+
+            holder.join(LIMIT);
+            assertThat(order).containsExactly("waiter", "releaser goes on");
+        }
+    }
+
+    @Test
     void a_waiter_of_another_loop_that_has_waited_past_the_limit_longer_gets_the_permit_first() {
         try (EventLoopGroup group = EventLoopGroup.create(2, SchedulerMode.LOOP)) {
             LoopAffineSemaphore semaphore = new LoopAffineSemaphore(1, Duration.ZERO);

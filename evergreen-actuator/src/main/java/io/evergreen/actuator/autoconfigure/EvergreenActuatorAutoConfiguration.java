@@ -5,6 +5,7 @@ import io.evergreen.actuator.EvergreenHealthIndicator;
 import io.evergreen.actuator.EvergreenInfoContributor;
 import io.evergreen.actuator.EvergreenMeterBinder;
 import io.evergreen.actuator.FibersEndpoint;
+import io.evergreen.actuator.LoopAffineDataSourceMeterBinder;
 import io.evergreen.actuator.ScopedBeanCounts;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.monitor.LoopLatencyProbe;
@@ -13,6 +14,9 @@ import io.evergreen.spring.autoconfigure.EvergreenAutoConfiguration;
 import io.evergreen.spring.autoconfigure.FiberScopeAutoConfiguration;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import javax.sql.DataSource;
+
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.autoconfigure.info.ConditionalOnEnabledInfoContributor;
@@ -77,6 +81,14 @@ public final class EvergreenActuatorAutoConfiguration {
         EvergreenMeterBinder evergreenMeterBinder(EventLoopGroup group, LoopWatchdog watchdog, LoopLatencyProbe probe,
                 ScopedBeanCounts scopedBeans) {
             return new EvergreenMeterBinder(group, watchdog, probe, scopedBeans);
+        }
+
+        /** The data sources are looked up when the registry binds, once the pools are behind their permits. */
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnClass(name = "org.springframework.jdbc.datasource.ConnectionProxy")
+        LoopAffineDataSourceMeterBinder evergreenLoopAffineDataSourceMeterBinder(ListableBeanFactory beanFactory) {
+            return new LoopAffineDataSourceMeterBinder(() -> beanFactory.getBeansOfType(DataSource.class, false, true));
         }
     }
 }
