@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 
 /**
  * A counting semaphore that hands a released permit to a waiter of the releasing fiber's own loop first: that
@@ -227,39 +228,28 @@ public final class LoopAffineSemaphore {
 
     /** Permits free right now. */
     public int availablePermits() {
-        lock.lock();
-        try {
-            return available;
-        } finally {
-            lock.unlock();
-        }
+        return (int) read(() -> available);
     }
 
     /** Fibers and threads waiting for a permit right now. */
     public int waiting() {
-        lock.lock();
-        try {
-            return waiting;
-        } finally {
-            lock.unlock();
-        }
+        return (int) read(() -> waiting);
     }
 
     /** Permits handed by a release straight to a waiter of the releaser's own loop, so far. */
     public long sameLoopHandOffs() {
-        lock.lock();
-        try {
-            return sameLoopHandOffs;
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> sameLoopHandOffs);
     }
 
     /** Permits handed by a release to a waiter elsewhere (another loop, or a thread that is not a fiber), so far. */
     public long otherHandOffs() {
+        return read(() -> otherLoopHandOffs);
+    }
+
+    private long read(LongSupplier field) {
         lock.lock();
         try {
-            return otherLoopHandOffs;
+            return field.getAsLong();
         } finally {
             lock.unlock();
         }
