@@ -20,8 +20,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.ConnectionProxy;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -114,6 +117,28 @@ class LoopAffineDataSourceTests {
             assertThatThrownBy(wrapped::getConnection).isInstanceOf(SQLException.class);
             assertThat(((LoopAffineDataSource) wrapped).loopAffinePermits().availablePermits()).isEqualTo(1);
         }
+    }
+
+    @Test
+    void springTransactionsHoldOnePermitFromBeginToCommitOrRollback() {
+        JdbcClient jdbc = JdbcClient.create(dataSource);
+        jdbc.sql("create table if not exists notes (text varchar(20))").update();
+        jdbc.sql("delete from notes").update();
+        TransactionTemplate transactions = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+
+        transactions.executeWithoutResult(status -> {
+            jdbc.sql("insert into notes values ('kept')").update();
+            jdbc.sql("insert into notes values ('also kept')").update();
+            assertThat(permits.availablePermits()).isEqualTo(1); // one connection for the whole transaction
+        });
+        transactions.executeWithoutResult(status -> {
+            jdbc.sql("insert into notes values ('rolled back')").update();
+            status.setRollbackOnly();
+        });
+
+        assertThat(jdbc.sql("select text from notes order by text").query(String.class).list())
+            .containsExactly("also kept", "kept");
+        assertThat(permits.availablePermits()).isEqualTo(2);
     }
 
     @Test
