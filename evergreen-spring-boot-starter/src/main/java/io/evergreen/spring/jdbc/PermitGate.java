@@ -1,10 +1,13 @@
 package io.evergreen.spring.jdbc;
 
+import io.evergreen.fiber.Fiber;
+import io.evergreen.fiber.FiberCancelledException;
 import io.evergreen.sync.LoopAffineSemaphore;
 
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 
@@ -35,7 +38,7 @@ final class PermitGate implements MethodInterceptor {
         if (!method.getName().equals("getConnection") || method.getReturnType() != Connection.class) {
             return invocation.proceed();
         }
-        if (!permits.tryAcquire(timeout)) {
+        if (!acquire(invocation)) {
             throw new SQLTransientConnectionException("No connection of " + invocation.getThis()
                     + " became free within " + timeout.toMillis() + " ms (" + permits.waiting()
                     + " more waiting for one of " + permits.permits() + ")");
@@ -49,5 +52,21 @@ final class PermitGate implements MethodInterceptor {
         }
         return Proxy.newProxyInstance(PermitGate.class.getClassLoader(), new Class<?>[] { ConnectionProxy.class },
                 new PermitReleasingConnection(connection, permits));
+    }
+
+    /**
+     * Waits for a permit. A fiber cancelled meanwhile gets its {@link FiberCancelledException}; a plain thread
+     * interrupted meanwhile gets the {@link SQLException} a pool throws then, its interrupt status kept.
+     */
+    private boolean acquire(MethodInvocation invocation) throws SQLException {
+        try {
+            return permits.tryAcquire(timeout);
+        } catch (FiberCancelledException e) {
+            if (Fiber.current() != null) {
+                throw e;
+            }
+            throw new SQLTransientConnectionException("Interrupted while waiting for a connection of "
+                    + invocation.getThis(), e);
+        }
     }
 }

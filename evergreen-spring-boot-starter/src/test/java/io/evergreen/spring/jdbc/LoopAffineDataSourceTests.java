@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 import javax.sql.DataSource;
 
@@ -104,6 +105,29 @@ class LoopAffineDataSourceTests {
         } finally {
             alsoHeld.close();
         }
+    }
+
+    @Test
+    void aThreadInterruptedWhileWaitingGetsAnSQLExceptionAndKeepsItsInterruptStatus() throws Exception {
+        try (Connection held = dataSource.getConnection(); Connection alsoHeld = dataSource.getConnection()) {
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    dataSource.getConnection().close();
+                    failure.complete(null);
+                } catch (Throwable t) {
+                    failure.complete(Thread.currentThread().isInterrupted() ? t : new AssertionError("interrupt lost", t));
+                }
+            });
+            Awaitility.await().atMost(LIMIT).until(() -> permits.waiting() == 1);
+
+            waiter.interrupt();
+
+            assertThat(failure.get()).isInstanceOf(SQLTransientConnectionException.class)
+                .hasMessageContaining("Interrupted while waiting for a connection");
+            assertThat(permits.waiting()).isZero();
+        }
+        assertThat(permits.availablePermits()).isEqualTo(2);
     }
 
     @Test
