@@ -1,6 +1,7 @@
 package io.evergreen.loop;
 
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * A mutual-exclusion lock for state that loop threads share with fibers and other threads: a loop thread never
@@ -50,6 +51,16 @@ public final class LoopSafeLock {
             }
         } else {
             lock.lock();
+        }
+    }
+
+    /** Runs a short section under the lock (see {@link #lock()}) and returns what it returns. */
+    public <T> T locked(Supplier<T> section) {
+        lock();
+        try {
+            return section.get();
+        } finally {
+            unlock();
         }
     }
 

@@ -14,39 +14,19 @@ public final class LoopSafeSet<T> {
     private final Set<T> elements = new HashSet<>();
 
     public boolean add(T element) {
-        lock.lock();
-        try {
-            return elements.add(element);
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(() -> elements.add(element));
     }
 
     public boolean remove(T element) {
-        lock.lock();
-        try {
-            return elements.remove(element);
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(() -> elements.remove(element));
     }
 
     public int size() {
-        lock.lock();
-        try {
-            return elements.size();
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(elements::size);
     }
 
     /** A copy of the elements now. */
     public Set<T> snapshot() {
-        lock.lock();
-        try {
-            return Set.copyOf(elements);
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(() -> Set.copyOf(elements));
     }
 }

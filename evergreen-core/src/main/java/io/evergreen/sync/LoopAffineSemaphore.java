@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.LongSupplier;
 
 /**
  * A counting semaphore that hands a released permit to a waiter of the releasing fiber's own loop first: that
@@ -48,7 +47,6 @@ public final class LoopAffineSemaphore {
     /** Guarded by the lock, as is everything below. Free permits exist only while nobody waits. */
     private int available;
     private final List<WaiterQueue> queues = new ArrayList<>();
-    private int waiting;
     private long sameLoopHandOffs;
     private long otherLoopHandOffs;
 
@@ -93,7 +91,6 @@ public final class LoopAffineSemaphore {
             Object key = queueKey();
             waiter = new Waiter(Thread.currentThread(), key, System.nanoTime());
             queueOf(key).waiters.addLast(waiter);
-            waiting++;
         } finally {
             lock.unlock();
         }
@@ -131,12 +128,7 @@ public final class LoopAffineSemaphore {
             if (waiter.granted) {
                 return false;
             }
-            for (WaiterQueue queue : queues) {
-                if (queue.waiters.remove(waiter)) {
-                    waiting--;
-                    break;
-                }
-            }
+            queueOf(waiter.queueKey).waiters.remove(waiter);
             return true;
         } finally {
             lock.unlock();
@@ -150,11 +142,11 @@ public final class LoopAffineSemaphore {
      * releaser's slice, instead of after it.
      */
     public void release() {
+        Object key = queueKey();
         Waiter next;
-        boolean sameLoop;
         lock.lock();
         try {
-            next = chooseNext();
+            next = chooseNext(key);
             if (next == null) {
                 if (available == permits) {
                     throw new IllegalStateException("release() without a permit taken: all " + permits
@@ -163,25 +155,20 @@ public final class LoopAffineSemaphore {
                 available++;
                 return;
             }
-            waiting--;
             next.granted = true;
-            sameLoop = next.queueKey == queueKey();
         } finally {
             lock.unlock();
         }
         LockSupport.unpark(next.thread);
-        if (sameLoop && next.queueKey instanceof EventLoop loop) {
+        if (next.queueKey == key && key instanceof EventLoop loop) {
             loop.yieldBehindWoken();
         }
     }
 
-    private Waiter chooseNext() {
-        if (waiting == 0) {
-            return null;
-        }
+    /** The waiter a release by a caller of queue {@code key} goes to, taken off its queue; null when none waits. */
+    private Waiter chooseNext(Object key) {
         WaiterQueue own = null;
         WaiterQueue oldest = null;
-        Object key = queueKey();
         for (WaiterQueue queue : queues) {
             Waiter head = queue.waiters.peekFirst();
             if (head == null) {
@@ -193,6 +180,9 @@ public final class LoopAffineSemaphore {
             if (oldest == null || head.since - oldest.waiters.peekFirst().since < 0) {
                 oldest = queue;
             }
+        }
+        if (oldest == null) {
+            return null;
         }
         if (own != null && own.waiters.peekFirst().since - oldest.waiters.peekFirst().since <= passOverLimitNanos) {
             sameLoopHandOffs++;
@@ -228,41 +218,36 @@ public final class LoopAffineSemaphore {
 
     /** Permits free right now. */
     public int availablePermits() {
-        return (int) read(() -> available);
+        return lock.locked(() -> available);
     }
 
     /** Fibers and threads waiting for a permit right now. */
     public int waiting() {
-        return (int) read(() -> waiting);
+        return lock.locked(this::waitingNow);
+    }
+
+    private int waitingNow() {
+        int waiting = 0;
+        for (WaiterQueue queue : queues) {
+            waiting += queue.waiters.size();
+        }
+        return waiting;
     }
 
     /** Permits handed by a release straight to a waiter of the releaser's own loop, so far. */
     public long sameLoopHandOffs() {
-        return read(() -> sameLoopHandOffs);
+        return lock.locked(() -> sameLoopHandOffs);
     }
 
     /** Permits handed by a release to a waiter elsewhere (another loop, or a thread that is not a fiber), so far. */
     public long otherHandOffs() {
-        return read(() -> otherLoopHandOffs);
-    }
-
-    private long read(LongSupplier field) {
-        lock.lock();
-        try {
-            return field.getAsLong();
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(() -> otherLoopHandOffs);
     }
 
     @Override
     public String toString() {
-        lock.lock();
-        try {
-            return "LoopAffineSemaphore[" + available + " of " + permits + " free, " + waiting + " waiting]";
-        } finally {
-            lock.unlock();
-        }
+        return lock.locked(() -> "LoopAffineSemaphore[" + available + " of " + permits + " free, " + waitingNow()
+                + " waiting]");
     }
 
     private static final class WaiterQueue {

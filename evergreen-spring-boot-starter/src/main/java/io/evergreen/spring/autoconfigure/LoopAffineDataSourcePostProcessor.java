@@ -20,9 +20,8 @@ final class LoopAffineDataSourcePostProcessor implements BeanPostProcessor {
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource pool && !(bean instanceof LoopAffineDataSource)) {
             int size = pool.getMaximumPoolSize() > 0 ? pool.getMaximumPoolSize() : HIKARI_DEFAULT_POOL_SIZE;
-            // HikariCP reads a connection timeout of 0 as "no limit".
-            long timeoutMillis = pool.getConnectionTimeout() > 0 ? pool.getConnectionTimeout() : Long.MAX_VALUE / 1_000_000;
-            return LoopAffineDataSource.wrap(pool, size, Duration.ofMillis(timeoutMillis));
+            // Always positive: HikariCP stores a timeout set to 0 ("no limit") as Integer.MAX_VALUE ms.
+            return LoopAffineDataSource.wrap(pool, size, Duration.ofMillis(pool.getConnectionTimeout()));
         }
         return bean;
     }
