@@ -27,6 +27,17 @@ final class HttpCalls {
         return send(request(path).header("Accept", accept).GET().build());
     }
 
+    /**
+     * A GET on a connection of its own. Tomcat serves a request that arrives on a kept-alive connection while
+     * the previous request's worker is still finishing on that worker, without handing it to the executor;
+     * a new connection always goes from the poller to the executor.
+     */
+    HttpResponse<String> getOnNewConnection(String path) {
+        try (HttpClient oneOff = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+            return send(oneOff, request(path).header("Accept", "application/json").GET().build());
+        }
+    }
+
     CompletableFuture<HttpResponse<String>> postAsync(String path, String header, String body) {
         HttpRequest request = request(path).header("X-Api-Key", header)
             .header("Content-Type", "text/plain")
@@ -40,6 +51,10 @@ final class HttpCalls {
     }
 
     private HttpResponse<String> send(HttpRequest request) {
+        return send(client, request);
+    }
+
+    private static HttpResponse<String> send(HttpClient client, HttpRequest request) {
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
