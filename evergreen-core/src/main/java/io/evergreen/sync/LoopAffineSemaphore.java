@@ -41,10 +41,14 @@ public final class LoopAffineSemaphore {
     /** Queues kept (one per loop that ever waited) before empty ones are dropped. */
     private static final int PRUNE_ABOVE = 64;
 
-    private final int permits;
     private final long passOverLimitNanos;
     private final LoopSafeLock lock = new LoopSafeLock();
-    /** Guarded by the lock, as is everything below. Free permits exist only while nobody waits. */
+    /** Guarded by the lock, as is everything below. */
+    private int permits;
+    /**
+     * Free permits; they exist only while nobody waits. Negative after {@link #resize} took away permits that were
+     * taken: so many releases pay that debt before a waiter gets one.
+     */
     private int available;
     private final List<WaiterQueue> queues = new ArrayList<>();
     private long sameLoopHandOffs;
@@ -146,6 +150,10 @@ public final class LoopAffineSemaphore {
         Waiter next;
         lock.lock();
         try {
+            if (available < 0) {
+                available++; // a permit that resize() took away while it was taken
+                return;
+            }
             next = chooseNext(key);
             if (next == null) {
                 if (available == permits) {
@@ -192,6 +200,45 @@ public final class LoopAffineSemaphore {
         return oldest.waiters.pollFirst();
     }
 
+    /**
+     * Changes the number of permits, as a pool that is resized while it runs changes its number of connections.
+     * Added permits go to the oldest waiters at once. Permits taken away that are taken now are taken away as they
+     * are released: until then the holders keep them, and no waiter gets one.
+     * @throws IllegalArgumentException when {@code newPermits} is below 1
+     */
+    public void resize(int newPermits) {
+        if (newPermits < 1) {
+            throw new IllegalArgumentException("permits must be at least 1, got " + newPermits);
+        }
+        List<Waiter> granted = new ArrayList<>();
+        lock.lock();
+        try {
+            available += newPermits - permits;
+            permits = newPermits;
+            for (Waiter next; available > 0 && (next = pollOldest()) != null; available--) {
+                next.granted = true;
+                granted.add(next);
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Waiter waiter : granted) {
+            LockSupport.unpark(waiter.thread);
+        }
+    }
+
+    /** The longest waiter of all queues, taken off its queue; null when none waits. */
+    private Waiter pollOldest() {
+        WaiterQueue oldest = null;
+        for (WaiterQueue queue : queues) {
+            Waiter head = queue.waiters.peekFirst();
+            if (head != null && (oldest == null || head.since - oldest.waiters.peekFirst().since < 0)) {
+                oldest = queue;
+            }
+        }
+        return oldest == null ? null : oldest.waiters.pollFirst();
+    }
+
     private static Object queueKey() {
         EventLoop loop = EventLoop.current();
         return loop != null ? loop : NOT_ON_A_LOOP;
@@ -211,9 +258,9 @@ public final class LoopAffineSemaphore {
         return queue;
     }
 
-    /** The number of permits this semaphore was made with. */
+    /** The number of permits: as made, or as last {@linkplain #resize resized}. */
     public int permits() {
-        return permits;
+        return lock.locked(() -> permits);
     }
 
     /** Permits free right now. */

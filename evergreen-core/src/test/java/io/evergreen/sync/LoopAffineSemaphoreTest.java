@@ -256,6 +256,77 @@ class LoopAffineSemaphoreTest {
         }
     }
 
+    @Test
+    void permits_added_by_a_resize_go_to_the_oldest_waiters_at_once() {
+        try (EventLoopGroup group = EventLoopGroup.create(2, SchedulerMode.LOOP)) {
+            LoopAffineSemaphore semaphore = new LoopAffineSemaphore(1, NEVER_PASSED_OVER);
+            assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+            List<String> served = new CopyOnWriteArrayList<>();
+            Fiber<?> first = waiter(group.loop(1), semaphore, "first", served);
+            await().until(() -> semaphore.waiting() == 1);
+            awaitNanoTimeMoves();
+            Fiber<?> second = waiter(group.loop(0), semaphore, "second", served);
+            await().until(() -> semaphore.waiting() == 2);
+            awaitNanoTimeMoves();
+            Fiber<?> third = waiter(group.loop(0), semaphore, "third", served);
+            await().until(() -> semaphore.waiting() == 3);
+
+            semaphore.resize(3); // two more permits: for the two that came first
+
+            first.join(LIMIT);
+            second.join(LIMIT);
+            assertThat(served).containsExactlyInAnyOrder("first", "second");
+            assertThat(semaphore.permits()).isEqualTo(3);
+            assertThat(semaphore.waiting()).isEqualTo(1);
+            assertThat(third.isAlive()).isTrue();
+
+            semaphore.release();
+            third.join(LIMIT);
+            assertThat(served).containsExactlyInAnyOrder("first", "second", "third");
+        }
+    }
+
+    @Test
+    void permits_taken_away_by_a_resize_while_taken_are_taken_away_as_they_come_back() throws Exception {
+        LoopAffineSemaphore semaphore = new LoopAffineSemaphore(3);
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(() -> semaphore.tryAcquire(LIMIT),
+                runnable -> Thread.ofPlatform().start(runnable));
+        await().until(() -> semaphore.waiting() == 1);
+
+        semaphore.resize(1); // three taken, one allowed: two releases pay the difference
+
+        semaphore.release();
+        semaphore.release();
+        assertThat(semaphore.waiting()).isEqualTo(1);
+        assertThat(waiting).isNotDone();
+        semaphore.release(); // the one permit left is free again, and the waiter gets it
+        assertThat(waiting.get()).isTrue();
+        assertThat(semaphore.availablePermits()).isZero();
+
+        semaphore.release();
+        assertThat(semaphore.availablePermits()).isEqualTo(1);
+        assertThatThrownBy(semaphore::release).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("all 1 permits are free");
+    }
+
+    @Test
+    void a_resize_to_fewer_free_permits_leaves_fewer_to_take_and_below_one_is_refused() {
+        LoopAffineSemaphore semaphore = new LoopAffineSemaphore(4);
+
+        semaphore.resize(2);
+
+        assertThat(semaphore.permits()).isEqualTo(2);
+        assertThat(semaphore.availablePermits()).isEqualTo(2);
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isTrue();
+        assertThat(semaphore.tryAcquire(Duration.ZERO)).isFalse();
+        assertThatThrownBy(() -> semaphore.resize(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 1");
+    }
+
     private static Fiber<?> waiter(EventLoop loop, LoopAffineSemaphore semaphore, String name, List<String> served) {
         return Fiber.builder().loop(loop).start(() -> {
             assertThat(semaphore.tryAcquire(LIMIT)).isTrue();

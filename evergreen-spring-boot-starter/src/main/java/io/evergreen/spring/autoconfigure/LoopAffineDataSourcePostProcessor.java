@@ -9,7 +9,8 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 
 /**
  * Puts each HikariCP pool behind a {@link LoopAffineDataSource} once it is configured: as many permits as the pool
- * has connections at most, and the pool's connection timeout as the longest wait for one.
+ * has connections at most, and the pool's connection timeout as the longest wait for one, both followed while the
+ * pool runs.
  */
 final class LoopAffineDataSourcePostProcessor implements BeanPostProcessor {
 
@@ -19,10 +20,16 @@ final class LoopAffineDataSourcePostProcessor implements BeanPostProcessor {
     @Override
     public Object postProcessAfterInitialization(Object bean, String beanName) {
         if (bean instanceof HikariDataSource pool && !(bean instanceof LoopAffineDataSource)) {
-            int size = pool.getMaximumPoolSize() > 0 ? pool.getMaximumPoolSize() : HIKARI_DEFAULT_POOL_SIZE;
-            // Always positive: HikariCP stores a timeout set to 0 ("no limit") as Integer.MAX_VALUE ms.
-            return LoopAffineDataSource.wrap(pool, size, Duration.ofMillis(pool.getConnectionTimeout()));
+            // Read at every getConnection: HikariCP lets both change while the pool runs (HikariConfigMXBean).
+            // The timeout is always positive: HikariCP stores one set to 0 ("no limit") as Integer.MAX_VALUE ms.
+            return LoopAffineDataSource.wrap(pool, () -> poolSize(pool),
+                    () -> Duration.ofMillis(pool.getConnectionTimeout()));
         }
         return bean;
+    }
+
+    private static int poolSize(HikariDataSource pool) {
+        int size = pool.getMaximumPoolSize();
+        return size > 0 ? size : HIKARI_DEFAULT_POOL_SIZE;
     }
 }

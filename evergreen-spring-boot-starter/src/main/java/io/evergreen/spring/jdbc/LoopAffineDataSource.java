@@ -3,6 +3,9 @@ package io.evergreen.spring.jdbc;
 import io.evergreen.sync.LoopAffineSemaphore;
 
 import java.time.Duration;
+import java.util.Objects;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import javax.sql.DataSource;
 
@@ -36,13 +39,27 @@ public interface LoopAffineDataSource {
      * @return a proxy of the pool's class, implementing this interface too
      */
     static DataSource wrap(DataSource pool, int connections, Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        return wrap(pool, () -> connections, () -> timeout);
+    }
+
+    /**
+     * Puts a pool behind permits that follow its size and connection timeout while it runs: both are read at every
+     * {@code getConnection}, so that a pool resized live (HikariCP's {@code HikariConfigMXBean}) gets as many
+     * permits as it has connections at most. Permits taken away while taken are taken away as they come back.
+     * @param pool the pool
+     * @param connections the pool's maximum size now: the number of permits (a value below 1 is ignored)
+     * @param timeout how long a request may wait for a permit now
+     * @return a proxy of the pool's class, implementing this interface too
+     */
+    static DataSource wrap(DataSource pool, IntSupplier connections, Supplier<Duration> timeout) {
         if (pool instanceof LoopAffineDataSource) {
             throw new IllegalArgumentException(pool + " is already behind loop-affine permits");
         }
         ProxyFactory proxy = new ProxyFactory(pool);
         proxy.setProxyTargetClass(true);
         proxy.addInterface(LoopAffineDataSource.class);
-        proxy.addAdvice(new PermitGate(new LoopAffineSemaphore(connections), timeout));
+        proxy.addAdvice(new PermitGate(connections, timeout));
         return (DataSource) proxy.getProxy(pool.getClass().getClassLoader());
     }
 }

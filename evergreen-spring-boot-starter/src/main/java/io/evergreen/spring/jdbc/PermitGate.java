@@ -10,6 +10,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
@@ -22,11 +24,14 @@ import org.springframework.jdbc.datasource.ConnectionProxy;
 final class PermitGate implements MethodInterceptor {
 
     private final LoopAffineSemaphore permits;
-    private final Duration timeout;
+    private final IntSupplier connections;
+    private final Supplier<Duration> timeout;
 
-    PermitGate(LoopAffineSemaphore permits, Duration timeout) {
-        this.permits = permits;
+    /** The pool's size and connection timeout are read at each {@code getConnection}: a pool may be resized live. */
+    PermitGate(IntSupplier connections, Supplier<Duration> timeout) {
+        this.connections = connections;
         this.timeout = timeout;
+        this.permits = new LoopAffineSemaphore(connections.getAsInt());
     }
 
     @Override
@@ -38,9 +43,11 @@ final class PermitGate implements MethodInterceptor {
         if (!method.getName().equals("getConnection") || method.getReturnType() != Connection.class) {
             return invocation.proceed();
         }
-        if (!acquire(invocation)) {
+        followPoolSize();
+        Duration wait = timeout.get();
+        if (!acquire(invocation, wait)) {
             throw new SQLTransientConnectionException("No connection of " + invocation.getThis()
-                    + " became free within " + timeout.toMillis() + " ms (" + permits.waiting()
+                    + " became free within " + wait.toMillis() + " ms (" + permits.waiting()
                     + " more waiting for one of " + permits.permits() + ")");
         }
         Connection connection;
@@ -54,13 +61,21 @@ final class PermitGate implements MethodInterceptor {
                 new PermitReleasingConnection(connection, permits));
     }
 
+    /** One permit per connection the pool may have now (HikariCP's maximum size can be changed while it runs). */
+    private void followPoolSize() {
+        int size = connections.getAsInt();
+        if (size > 0 && size != permits.permits()) {
+            permits.resize(size);
+        }
+    }
+
     /**
      * Waits for a permit. A fiber cancelled meanwhile gets its {@link FiberCancelledException}; a plain thread
      * interrupted meanwhile gets the {@link SQLException} a pool throws then, its interrupt status kept.
      */
-    private boolean acquire(MethodInvocation invocation) throws SQLException {
+    private boolean acquire(MethodInvocation invocation, Duration wait) throws SQLException {
         try {
-            return permits.tryAcquire(timeout);
+            return permits.tryAcquire(wait);
         } catch (FiberCancelledException e) {
             if (Fiber.current() != null) {
                 throw e;

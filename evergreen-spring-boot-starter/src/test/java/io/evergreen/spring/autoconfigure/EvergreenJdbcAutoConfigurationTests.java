@@ -2,6 +2,10 @@ package io.evergreen.spring.autoconfigure;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.evergreen.spring.jdbc.LoopAffineDataSource;
+import io.evergreen.sync.LoopAffineSemaphore;
+
+import java.sql.Connection;
+import java.sql.SQLTransientConnectionException;
 
 import javax.sql.DataSource;
 
@@ -14,6 +18,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EvergreenJdbcAutoConfigurationTests {
 
@@ -45,6 +50,30 @@ class EvergreenJdbcAutoConfigurationTests {
             LoopAffineDataSource dataSource = context.getBean(LoopAffineDataSource.class);
             assertThat(dataSource.loopAffinePermits().permits())
                 .isEqualTo(LoopAffineDataSourcePostProcessor.HIKARI_DEFAULT_POOL_SIZE);
+        });
+    }
+
+    @Test
+    void thePermitsFollowAPoolResizedWhileItRuns() {
+        contextRunner.withPropertyValues("spring.datasource.hikari.maximum-pool-size=2").run(context -> {
+            HikariDataSource pool = context.getBean(HikariDataSource.class);
+            LoopAffineSemaphore permits = ((LoopAffineDataSource) pool).loopAffinePermits();
+            JdbcClient jdbc = JdbcClient.create(pool);
+
+            // As an operator does it over JMX: HikariCP applies both to the running pool.
+            pool.getHikariConfigMXBean().setMaximumPoolSize(5);
+            pool.getHikariConfigMXBean().setConnectionTimeout(1000);
+            assertThat(jdbc.sql("select 1").query(Integer.class).single()).isEqualTo(1);
+            assertThat(permits.permits()).isEqualTo(5);
+
+            pool.getHikariConfigMXBean().setMaximumPoolSize(1);
+            try (Connection held = pool.getConnection()) {
+                assertThat(permits.permits()).isEqualTo(1);
+                // The one permit is held: the next request waits the pool's new timeout and fails as a pool fails.
+                assertThatThrownBy(pool::getConnection).isInstanceOf(SQLTransientConnectionException.class)
+                    .hasMessageContaining("within 1000 ms");
+            }
+            assertThat(permits.availablePermits()).isEqualTo(1);
         });
     }
 
