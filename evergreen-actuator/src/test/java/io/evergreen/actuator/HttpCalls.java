@@ -12,7 +12,7 @@ import java.util.concurrent.CompletableFuture;
 /** Plain HTTP calls to the application under test, as a monitoring system or a person with curl makes them. */
 final class HttpCalls {
 
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client = newClient();
     private final int port;
 
     HttpCalls(int port) {
@@ -33,7 +33,7 @@ final class HttpCalls {
      * a new connection always goes from the poller to the executor.
      */
     HttpResponse<String> getOnNewConnection(String path) {
-        try (HttpClient oneOff = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build()) {
+        try (HttpClient oneOff = newClient()) {
             return send(oneOff, request(path).header("Accept", "application/json").GET().build());
         }
     }
@@ -44,6 +44,10 @@ final class HttpCalls {
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
         return client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpClient newClient() {
+        return HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     }
 
     private HttpRequest.Builder request(String path) {

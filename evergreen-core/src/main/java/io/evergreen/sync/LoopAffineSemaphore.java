@@ -43,11 +43,11 @@ public final class LoopAffineSemaphore {
 
     private final long passOverLimitNanos;
     private final LoopSafeLock lock = new LoopSafeLock();
-    /** Guarded by the lock, as is everything below. */
-    private int permits;
+    /** Written under the lock, read without it: a pool checks it at each request for a connection. */
+    private volatile int permits;
     /**
-     * Free permits; they exist only while nobody waits. Negative after {@link #resize} took away permits that were
-     * taken: so many releases pay that debt before a waiter gets one.
+     * Guarded by the lock, as is everything below. Free permits; they exist only while nobody waits. Negative after
+     * {@link #resize} took away permits that were taken: so many releases pay that debt before a waiter gets one.
      */
     private int available;
     private final List<WaiterQueue> queues = new ArrayList<>();
@@ -175,29 +175,39 @@ public final class LoopAffineSemaphore {
 
     /** The waiter a release by a caller of queue {@code key} goes to, taken off its queue; null when none waits. */
     private Waiter chooseNext(Object key) {
-        WaiterQueue own = null;
-        WaiterQueue oldest = null;
-        for (WaiterQueue queue : queues) {
-            Waiter head = queue.waiters.peekFirst();
-            if (head == null) {
-                continue;
-            }
-            if (queue.key == key) {
-                own = queue;
-            }
-            if (oldest == null || head.since - oldest.waiters.peekFirst().since < 0) {
-                oldest = queue;
-            }
-        }
+        WaiterQueue oldest = oldestQueue();
         if (oldest == null) {
             return null;
         }
+        WaiterQueue own = oldest.key == key ? oldest : queueWithWaiters(key);
         if (own != null && own.waiters.peekFirst().since - oldest.waiters.peekFirst().since <= passOverLimitNanos) {
             sameLoopHandOffs++;
             return own.waiters.pollFirst();
         }
         otherLoopHandOffs++;
         return oldest.waiters.pollFirst();
+    }
+
+    /** The queue whose first waiter has waited longest; null when none waits. */
+    private WaiterQueue oldestQueue() {
+        WaiterQueue oldest = null;
+        for (WaiterQueue queue : queues) {
+            Waiter head = queue.waiters.peekFirst();
+            if (head != null && (oldest == null || head.since - oldest.waiters.peekFirst().since < 0)) {
+                oldest = queue;
+            }
+        }
+        return oldest;
+    }
+
+    /** The queue of {@code key} when someone waits in it; else null. */
+    private WaiterQueue queueWithWaiters(Object key) {
+        for (WaiterQueue queue : queues) {
+            if (queue.key == key) {
+                return queue.waiters.isEmpty() ? null : queue;
+            }
+        }
+        return null;
     }
 
     /**
@@ -215,7 +225,8 @@ public final class LoopAffineSemaphore {
         try {
             available += newPermits - permits;
             permits = newPermits;
-            for (Waiter next; available > 0 && (next = pollOldest()) != null; available--) {
+            for (WaiterQueue oldest; available > 0 && (oldest = oldestQueue()) != null; available--) {
+                Waiter next = oldest.waiters.pollFirst();
                 next.granted = true;
                 granted.add(next);
             }
@@ -225,18 +236,6 @@ public final class LoopAffineSemaphore {
         for (Waiter waiter : granted) {
             LockSupport.unpark(waiter.thread);
         }
-    }
-
-    /** The longest waiter of all queues, taken off its queue; null when none waits. */
-    private Waiter pollOldest() {
-        WaiterQueue oldest = null;
-        for (WaiterQueue queue : queues) {
-            Waiter head = queue.waiters.peekFirst();
-            if (head != null && (oldest == null || head.since - oldest.waiters.peekFirst().since < 0)) {
-                oldest = queue;
-            }
-        }
-        return oldest == null ? null : oldest.waiters.pollFirst();
     }
 
     private static Object queueKey() {
@@ -260,7 +259,7 @@ public final class LoopAffineSemaphore {
 
     /** The number of permits: as made, or as last {@linkplain #resize resized}. */
     public int permits() {
-        return lock.locked(() -> permits);
+        return permits;
     }
 
     /** Permits free right now. */
