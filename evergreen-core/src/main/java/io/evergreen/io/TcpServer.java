@@ -199,8 +199,9 @@ public final class TcpServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting at once, lets live connections finish for up to {@code grace}, then closes their
-     * streams and cancels their fibers, and waits for them to end.
+     * Stops accepting at once and releases the port (it can be bound again by the time the grace begins), lets live
+     * connections finish for up to {@code grace}, then closes their streams and cancels their fibers, and waits for
+     * them to end.
      */
     public void close(Duration grace) {
         if (closing) {
@@ -208,7 +209,7 @@ public final class TcpServer implements AutoCloseable {
         }
         closing = true;
         TcpStream.closeQuietly(serverChannel);
-        TcpStream.releaseOnLoop(acceptorLoop); // the selector releases the listening socket at its next poll
+        PortRelease.awaitRelease(acceptorLoop); // the port is free again before the connections' grace begins
         joinAll(connections.snapshot(), grace);
         // Closing the streams wakes every handler waiting on one with StreamClosedException: a defined outcome.
         // Only handlers that still do not return (blocked elsewhere) are cancelled.

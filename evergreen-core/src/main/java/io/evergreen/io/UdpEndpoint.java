@@ -193,7 +193,10 @@ public final class UdpEndpoint implements AutoCloseable {
         }
     }
 
-    /** Closes the socket, dropping queued datagrams, and wakes every waiter. */
+    /**
+     * Closes the socket, dropping queued datagrams, and wakes every waiter; when it returns, the port can be bound
+     * again (called off a loop thread, or in a fiber).
+     */
     @Override
     public void close() {
         if (closed) {
@@ -203,7 +206,7 @@ public final class UdpEndpoint implements AutoCloseable {
         TcpStream.closeQuietly(channel);
         watcher.close();
         backlog.wakeWaiters();
-        TcpStream.releaseOnLoop(loop);
+        PortRelease.awaitRelease(loop);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.evergreen.io;
 
+import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
 
 import java.io.IOException;
@@ -12,8 +13,11 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Servers, listeners and peers on the loopback interface for the io tests. Plain {@code java.net} sockets
@@ -70,6 +74,34 @@ final class Loopback {
     static void reset(Socket socket) throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
+    }
+
+    /**
+     * Closes a bound socket from a platform thread while the loop that watches it is held by a callback, so that the
+     * loop's selector cannot release the socket yet: close must still be waiting when seen parked, and must return
+     * once the loop is let go. A close that returned while the socket was still held fails here.
+     */
+    static void closeWhileItsLoopIsHeld(EventLoop loop, Runnable close) throws InterruptedException {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        loop.execute(() -> {
+            held.countDown();
+            try {
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        held.await();
+        Thread closer;
+        try {
+            closer = Thread.ofPlatform().name("closer").start(close);
+            await().atMost(WAIT).until(() -> closer.getState() == Thread.State.TIMED_WAITING || !closer.isAlive());
+            assertThat(closer.isAlive()).as("close returned while the loop still held the socket").isTrue();
+        } finally {
+            letGo.countDown();
+        }
+        assertThat(closer.join(WAIT)).as("close returned once the loop was let go").isTrue();
     }
 
     /**

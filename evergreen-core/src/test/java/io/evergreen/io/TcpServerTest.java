@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -122,6 +123,33 @@ class TcpServerTest {
             }
             try (Socket next = connect(server)) {
                 assertThat(exchangeLine(next, "hello")).isEqualTo("served");
+            }
+        }
+    }
+
+    @Test
+    void close_returns_once_the_port_is_free_to_bind_again() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            TcpServer server = TcpServer.bind(group, Loopback.anyPort(), TcpServerTest::echoLines);
+            InetSocketAddress address = server.localAddress();
+            Loopback.closeWhileItsLoopIsHeld(group.loop(0), server::close);
+            assertThat(refusesConnections(address)).isTrue();
+            try (ServerSocketChannel again = ServerSocketChannel.open()) {
+                again.bind(address); // at once: no wait for the loop
+            }
+        }
+    }
+
+    /** The closing fiber parks while its own loop polls; the loop is not held meanwhile. */
+    @Test
+    void close_from_a_fiber_of_the_loop_that_watches_the_socket_returns_once_the_port_is_free() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            TcpServer server = TcpServer.bind(group, Loopback.anyPort(), TcpServerTest::echoLines);
+            InetSocketAddress address = server.localAddress();
+            Fiber<Void> closer = Fiber.builder().loop(group.loop(0)).start(() -> server.close(Duration.ZERO));
+            closer.join(WAIT);
+            try (ServerSocketChannel again = ServerSocketChannel.open()) {
+                again.bind(address);
             }
         }
     }

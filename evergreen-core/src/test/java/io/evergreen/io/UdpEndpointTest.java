@@ -10,8 +10,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -154,6 +156,18 @@ class UdpEndpointTest {
             await().atMost(WAIT).until(() -> receiving.state() == FiberState.PARKED);
             endpoint.close();
             assertThat(receiving.join(WAIT)).isInstanceOf(StreamClosedException.class);
+        }
+    }
+
+    @Test
+    void close_returns_once_the_port_is_free_to_bind_again() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            UdpEndpoint endpoint = UdpEndpoint.bind(group.loop(0), Loopback.anyPort());
+            InetSocketAddress address = endpoint.localAddress();
+            Loopback.closeWhileItsLoopIsHeld(group.loop(0), endpoint::close);
+            try (DatagramChannel again = DatagramChannel.open()) {
+                again.bind(address); // at once: no wait for the loop
+            }
         }
     }
 
