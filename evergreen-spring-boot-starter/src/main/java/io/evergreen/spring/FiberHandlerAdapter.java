@@ -1,5 +1,6 @@
 package io.evergreen.spring;
 
+import io.evergreen.fiber.Fiber;
 import io.evergreen.loop.EventLoop;
 
 import java.util.Objects;
@@ -11,6 +12,7 @@ import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.ReactiveAdapterRegistry;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.reactive.HandlerAdapter;
 import org.springframework.web.reactive.HandlerResult;
@@ -20,7 +22,10 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * Handles a request for a blocking controller method (one whose return type is not reactive) from a fiber when
  * Evergreen's loops drive Reactor Netty: WebFlux's own adapter then resolves the method's arguments on the fiber too,
- * and not only calls the method there. Reactive controller methods stay on the loop thread.
+ * and not only calls the method there. Reactive controller methods stay on the loop thread. The fiber is named after
+ * the request, {@code GET /orders}, as {@code FiberNamingFilter} names a servlet request's: fiber dumps and the
+ * blocked-loop log then say which endpoint it works for. (When the arguments wait for a request body that arrives
+ * later, WebFlux calls the method on a second fiber, started where the body arrives; that one keeps its default name.)
  * <p>
  * A loop thread must never wait for a lock that fibers take (see {@code io.evergreen.loop.LoopSafeLock}), and argument
  * resolution takes monitors that fibers take too. Seen in a burst of first requests: Spring's expression cache
@@ -57,8 +62,21 @@ public final class FiberHandlerAdapter implements HandlerAdapter, Ordered {
 
     @Override
     public Mono<HandlerResult> handle(ServerWebExchange exchange, Object handler) {
-        Mono<HandlerResult> handling = Mono.defer(() -> webFluxAdapter.get().handle(exchange, handler));
-        return EventLoop.onLoopThread() ? handling.subscribeOn(fibers) : handling;
+        if (!EventLoop.onLoopThread()) {
+            return Mono.defer(() -> webFluxAdapter.get().handle(exchange, handler));
+        }
+        // The fiber is this request's own, started by the subscription: it takes the request's name.
+        return Mono.defer(() -> {
+            nameFiberAfter(exchange.getRequest());
+            return webFluxAdapter.get().handle(exchange, handler);
+        }).subscribeOn(fibers);
+    }
+
+    private static void nameFiberAfter(ServerHttpRequest request) {
+        Fiber<?> fiber = Fiber.current();
+        if (fiber != null) {
+            fiber.rename(RequestFiberNames.of(request.getMethod().name(), request.getPath().value()));
+        }
     }
 
     @Override

@@ -15,16 +15,14 @@ import org.springframework.core.Ordered;
 
 /**
  * Names the fiber that serves a request after it, {@code GET /orders}, for as long as it serves it: fiber dumps
- * and the blocked-loop log then say which endpoint a fiber works for. Only the method and the path are used,
- * never the query string, headers or body. Does nothing for requests that do not run on a fiber.
+ * and the blocked-loop log then say which endpoint a fiber works for. Only the method and the path are used
+ * ({@link RequestFiberNames}). Does nothing for requests that do not run on a fiber. On WebFlux, the
+ * {@link FiberHandlerAdapter} names the fibers it starts the same way.
  */
 public final class FiberNamingFilter implements Filter, Ordered {
 
     /** Order of the filter: right after the {@link FiberScopeFilter}. */
     public static final int ORDER = FiberScopeFilter.ORDER + 1;
-
-    /** Paths longer than this are cut: a name is for reading in a dump. */
-    static final int MAX_PATH_LENGTH = 120;
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
@@ -44,11 +42,7 @@ public final class FiberNamingFilter implements Filter, Ordered {
     }
 
     static String describe(HttpServletRequest request) {
-        String path = request.getRequestURI();
-        if (path.length() > MAX_PATH_LENGTH) {
-            path = path.substring(0, MAX_PATH_LENGTH) + "...";
-        }
-        return request.getMethod() + " " + path;
+        return RequestFiberNames.of(request.getMethod(), request.getRequestURI());
     }
 
     @Override

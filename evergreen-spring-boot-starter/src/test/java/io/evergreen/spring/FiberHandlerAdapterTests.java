@@ -28,7 +28,7 @@ class FiberHandlerAdapterTests {
     private final RecordingAdapter webFlux = new RecordingAdapter();
     private final FiberHandlerAdapter adapter = new FiberHandlerAdapter(() -> webFlux,
             new BlockingHandlerExecutor(new FiberExecutor(group)));
-    private final ServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
+    private final ServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders/42?user=ann"));
 
     @AfterEach
     void closeGroup() {
@@ -54,6 +54,7 @@ class FiberHandlerAdapterTests {
         Fiber<?> handledOn = webFlux.handledOn.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         assertThat(handledOn).isNotNull();
         assertThat(handledOn.loop()).isSameAs(loop);
+        assertThat(webFlux.fiberName.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("GET /orders/42");
     }
 
     @Test
@@ -61,6 +62,17 @@ class FiberHandlerAdapterTests {
         adapter.handle(exchange, handler("blocking")).block(WAIT);
 
         assertThat(webFlux.handledOnThread.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isSameAs(Thread.currentThread());
+    }
+
+    /** A fiber the adapter did not start keeps its name: it may go on serving other work after this request. */
+    @Test
+    void elsewhereTheCallingFiberKeepsItsName() throws Exception {
+        Fiber<String> caller = Fiber.builder().loop(group.loop(0)).name("caller").start(() -> {
+            adapter.handle(exchange, handler("blocking")).block(WAIT);
+            return Fiber.current().name();
+        });
+        assertThat(caller.join(WAIT)).isEqualTo("caller");
+        assertThat(webFlux.fiberName.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("caller");
     }
 
     private static HandlerMethod handler(String name) throws NoSuchMethodException {
@@ -83,11 +95,16 @@ class FiberHandlerAdapterTests {
 
         final CompletableFuture<Fiber<?>> handledOn = new CompletableFuture<>();
         final CompletableFuture<Thread> handledOnThread = new CompletableFuture<>();
+        final CompletableFuture<String> fiberName = new CompletableFuture<>();
 
         @Override
         public Mono<HandlerResult> handle(ServerWebExchange exchange, Object handler) {
             handledOn.complete(Fiber.current());
             handledOnThread.complete(Thread.currentThread());
+            Fiber<?> fiber = Fiber.current();
+            if (fiber != null) {
+                fiberName.complete(fiber.name());
+            }
             return Mono.just(new HandlerResult(handler, "done", ((HandlerMethod) handler).getReturnType()));
         }
     }

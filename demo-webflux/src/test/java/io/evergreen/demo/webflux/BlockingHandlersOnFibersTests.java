@@ -65,6 +65,7 @@ class BlockingHandlersOnFibersTests extends AbstractDemoWebFluxTests {
             assertThat(netty.loopOf(seen.channel().eventLoop())).as("the loop of the connection").isSameAs(seen.readBy());
             assertThat(seen.readOn()).isSameAs(seen.readBy().thread());
             assertThat(seen.fiber()).as("the handler's fiber").isNotNull();
+            assertThat(seen.fiber().name()).as("named after the request, without its query").isEqualTo("GET /probe/where");
             assertThat(seen.fiberLoop()).as("the fiber's loop").isSameAs(seen.readBy());
             assertThat(seen.handlerLoop()).isSameAs(seen.readBy());
             assertThat(seen.handlerThread().isVirtual()).as("the handler runs on a virtual thread").isTrue();

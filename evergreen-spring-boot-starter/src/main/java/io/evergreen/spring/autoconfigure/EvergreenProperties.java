@@ -180,8 +180,8 @@ public class EvergreenProperties implements Validator {
         private boolean enabled = true;
 
         /**
-         * Maximum number of requests in flight at once on Tomcat or Jetty. Above it, requests are answered at once with
-         * 503 Service Unavailable and a Retry-After header. When not set, there is no limit.
+         * Maximum number of requests in flight at once (Tomcat, Jetty or WebFlux). Above it, requests are answered at
+         * once with 503 Service Unavailable and a Retry-After header. When not set, there is no limit.
          */
         private Integer maxInFlight;
 

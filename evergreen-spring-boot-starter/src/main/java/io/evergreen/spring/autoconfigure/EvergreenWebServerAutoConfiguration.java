@@ -11,14 +11,10 @@ import org.apache.catalina.startup.Tomcat;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionMessage;
-import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingFilterBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
-import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jetty.ConfigurableJettyWebServerFactory;
 import org.springframework.boot.jetty.autoconfigure.JettyServerProperties;
@@ -26,9 +22,7 @@ import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
-import org.springframework.context.annotation.ConditionContext;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.type.AnnotatedTypeMetadata;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
@@ -87,7 +81,7 @@ public final class EvergreenWebServerAutoConfiguration {
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass({ Filter.class, OncePerRequestFilter.class })
-    @Conditional(MaxInFlightConfiguration.LimitSet.class)
+    @Conditional(MaxInFlightSetCondition.class)
     static final class MaxInFlightConfiguration {
 
         @Bean
@@ -100,20 +94,5 @@ public final class EvergreenWebServerAutoConfiguration {
             return registration;
         }
 
-        /**
-         * Matches when {@code evergreen.web.max-in-flight} has a value as the binder reads it: an empty one
-         * ({@code evergreen.web.max-in-flight=}) binds to no limit, where {@code @ConditionalOnProperty} would see a
-         * value and the filter would get none.
-         */
-        static final class LimitSet extends SpringBootCondition {
-
-            @Override
-            public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
-                ConditionMessage.Builder message = ConditionMessage.forCondition("evergreen.web.max-in-flight");
-                return Binder.get(context.getEnvironment()).bind("evergreen.web.max-in-flight", Integer.class).isBound()
-                        ? ConditionOutcome.match(message.because("set"))
-                        : ConditionOutcome.noMatch(message.because("not set"));
-            }
-        }
     }
 }

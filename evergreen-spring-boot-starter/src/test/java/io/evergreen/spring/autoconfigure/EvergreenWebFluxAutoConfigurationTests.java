@@ -6,6 +6,7 @@ import io.evergreen.spring.EvergreenLoopResources;
 import io.evergreen.spring.FiberHandlerAdapter;
 import io.evergreen.spring.BlockingHandlerExecutor;
 import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.MaxInFlightWebFilter;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
@@ -13,6 +14,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
@@ -145,9 +147,33 @@ class EvergreenWebFluxAutoConfigurationTests {
     }
 
     @Test
+    void boundsTheExchangesInFlightWhenMaxInFlightIsSet() {
+        contextRunner.withPropertyValues("evergreen.web.max-in-flight=7").run(context -> {
+            assertThat(context).hasSingleBean(MaxInFlightWebFilter.class);
+            assertThat(context.getBean(MaxInFlightWebFilter.class).getMaxInFlight()).isEqualTo(7);
+        });
+    }
+
+    /** Unset, or set to nothing ({@code evergreen.web.max-in-flight=}): no limit, as on Tomcat and Jetty. */
+    @Test
+    void addsNoLimitWhenMaxInFlightIsUnsetOrEmpty() {
+        contextRunner.run(context -> assertThat(context).doesNotHaveBean(MaxInFlightWebFilter.class));
+        contextRunner.withPropertyValues("evergreen.web.max-in-flight=")
+            .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(MaxInFlightWebFilter.class));
+    }
+
+    @Test
+    void usesTheApplicationsOwnMaxInFlightWebFilter() {
+        contextRunner.withPropertyValues("evergreen.web.max-in-flight=7")
+            .withBean("myLimit", MaxInFlightWebFilter.class, () -> new MaxInFlightWebFilter(3, Duration.ofSeconds(1)))
+            .run(context -> assertThat(context).hasSingleBean(MaxInFlightWebFilter.class).hasBean("myLimit"));
+    }
+
+    @Test
     void backsOffWhenEvergreenIsDisabled() {
-        contextRunner.withPropertyValues("evergreen.enabled=false").run(context -> {
-            assertThat(context).hasNotFailed().doesNotHaveBean(EvergreenWebFluxConfigurer.class);
+        contextRunner.withPropertyValues("evergreen.enabled=false", "evergreen.web.max-in-flight=7").run(context -> {
+            assertThat(context).hasNotFailed().doesNotHaveBean(EvergreenWebFluxConfigurer.class)
+                .doesNotHaveBean(MaxInFlightWebFilter.class);
             assertThat(context.getBean(ReactorResourceFactory.class).isUseGlobalResources()).isTrue();
         });
     }
