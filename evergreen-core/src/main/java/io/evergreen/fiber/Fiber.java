@@ -354,10 +354,14 @@ public final class Fiber<T> implements LoopBound {
      * Renames the fiber (and its virtual thread), for dumps, stacks and the blocked-loop log: a server names the
      * fiber after the request it serves, and back when the request is done.
      * @param newName the new name, or null for the default {@code fiber-<id>}
+     * @return the name it had been given before, or null when it had the default: what to rename it back to (unlike
+     *         {@link #name()}, it builds no default name, a string per call on a server's path)
      */
-    public void rename(String newName) {
+    public String rename(String newName) {
+        String previous = name;
         name = newName;
         thread.setName(newName == null ? "" : newName);
+        return previous;
     }
 
     public EventLoop loop() {

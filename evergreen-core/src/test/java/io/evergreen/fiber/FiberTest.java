@@ -402,12 +402,12 @@ class FiberTest {
         try (EventLoopGroup group = group(mode)) {
             Fiber<String> fiber = Fiber.builder().loop(group.loop(0)).start(() -> {
                 Fiber<?> self = Fiber.current();
-                self.rename("GET /orders");
+                String defaultName = self.rename("GET /orders");
                 String during = self.name() + "|" + Thread.currentThread().getName();
-                self.rename(null);
-                return during + "|" + self.name();
+                String given = self.rename(defaultName);
+                return defaultName + "|" + during + "|" + given + "|" + self.name();
             });
-            assertThat(fiber.join(WAIT)).isEqualTo("GET /orders|GET /orders|fiber-" + fiber.id());
+            assertThat(fiber.join(WAIT)).isEqualTo("null|GET /orders|GET /orders|GET /orders|fiber-" + fiber.id());
         }
     }
 }

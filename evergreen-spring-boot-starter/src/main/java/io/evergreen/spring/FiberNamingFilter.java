@@ -32,8 +32,7 @@ public final class FiberNamingFilter implements Filter, Ordered {
             chain.doFilter(request, response);
             return;
         }
-        String previous = fiber.name();
-        fiber.rename(describe(http));
+        String previous = fiber.rename(describe(http));
         try {
             chain.doFilter(request, response);
         } finally {

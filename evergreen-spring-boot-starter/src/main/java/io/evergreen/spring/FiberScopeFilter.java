@@ -49,7 +49,9 @@ public final class FiberScopeFilter implements Filter, Ordered {
             }
             return;
         }
-        FiberScopeStore store = FiberScopeStore.open(describe(request));
+        FiberScopeStore store = request instanceof HttpServletRequest http
+                ? FiberScopeStore.open(http.getMethod(), http.getRequestURI())
+                : FiberScopeStore.open("request", null);
         request.setAttribute(STORE_ATTRIBUTE, store);
         boolean async = false;
         try {
@@ -75,10 +77,6 @@ public final class FiberScopeFilter implements Filter, Ordered {
             FiberScopeStore.CURRENT.set(store);
             chain.doFilter(request, response);
         }
-    }
-
-    private static String describe(ServletRequest request) {
-        return request instanceof HttpServletRequest http ? http.getMethod() + " " + http.getRequestURI() : "request";
     }
 
     @Override

@@ -34,26 +34,35 @@ final class FiberScopeStore {
     /** Set once a {@link FiberScope} exists: until then spawning fibers need no store. */
     static volatile boolean scopeInUse;
 
-    private final String id;
+    /** Built when first asked for (an error message, a log line), not on every request's path; guarded by this. */
+    private String id;
+    /** For a request's store: what its id says before its number. Null for a fiber's store, named at once. */
+    private final String requestMethod;
+    private final String requestPath;
     private final Fiber<?> owner;
     private final Map<String, ScopedBean> creating = new LinkedHashMap<>(2);
     private final Map<String, ScopedBean> beans = new LinkedHashMap<>(4);
     private boolean exitHooked;
     private boolean ended;
 
-    private FiberScopeStore(String id, Fiber<?> owner) {
+    private FiberScopeStore(String id, String requestMethod, String requestPath, Fiber<?> owner) {
         this.id = id;
+        this.requestMethod = requestMethod;
+        this.requestPath = requestPath;
         this.owner = owner;
     }
 
     /** A store that ends when {@code owner} ends. */
     static FiberScopeStore ownedBy(Fiber<?> owner) {
-        return new FiberScopeStore(owner.name(), owner);
+        return new FiberScopeStore(owner.name(), null, null, owner);
     }
 
-    /** A store that ends when {@link #end()} is called (a request). */
-    static FiberScopeStore open(String description) {
-        return new FiberScopeStore(description + "#" + IDS.incrementAndGet(), null);
+    /**
+     * A store that ends when {@link #end()} is called: a request's, its id {@code GET /orders#17} (the path may be
+     * null: the id is then the method, or what stands for it, and the number).
+     */
+    static FiberScopeStore open(String requestMethod, String requestPath) {
+        return new FiberScopeStore(null, requestMethod, requestPath, null);
     }
 
     /** The store of the current fiber, made (owned by the fiber) if it has none; null outside fibers. */
@@ -85,7 +94,11 @@ final class FiberScopeStore {
         }
     }
 
-    String id() {
+    synchronized String id() {
+        if (id == null) {
+            String request = requestPath != null ? RequestFiberNames.of(requestMethod, requestPath) : requestMethod;
+            id = request + "#" + IDS.incrementAndGet();
+        }
         return id;
     }
 
@@ -129,7 +142,7 @@ final class FiberScopeStore {
             bean = beans.get(name);
         }
         if (bean == null) {
-            throw new IllegalStateException("No @FiberScoped bean '" + name + "' in fiber scope " + id
+            throw new IllegalStateException("No @FiberScoped bean '" + name + "' in fiber scope " + id()
                     + " to register a destruction callback for");
         }
         bean.destructionCallback = callback;
@@ -145,7 +158,7 @@ final class FiberScopeStore {
             end(); // the owner has ended and its exit callback may not have run yet
         }
         if (ended) {
-            throw new IllegalStateException("Cannot use @FiberScoped bean '" + beanName + "': fiber scope " + id
+            throw new IllegalStateException("Cannot use @FiberScoped bean '" + beanName + "': fiber scope " + id()
                     + " has ended (its " + (owner != null ? "owner fiber" : "request") + " is over). A fiber that "
                     + "outlives the request or fiber that spawned it cannot use its @FiberScoped beans: join it "
                     + "first (FiberGroup does), or pass it the values it needs.");
@@ -170,7 +183,7 @@ final class FiberScopeStore {
                     bean.destructionCallback.run();
                 }
             } catch (Throwable ex) {
-                logger.warn("Destruction of a @FiberScoped bean of fiber scope " + id + " failed", ex);
+                logger.warn("Destruction of a @FiberScoped bean of fiber scope " + id() + " failed", ex);
             } finally {
                 bean.scope.beanDestroyed();
             }
@@ -179,7 +192,7 @@ final class FiberScopeStore {
 
     @Override
     public String toString() {
-        return "FiberScopeStore[" + id + "]";
+        return "FiberScopeStore[" + id() + "]";
     }
 
     private static final class ScopedBean {

@@ -76,6 +76,21 @@ class FiberScopeFilterTests {
         assertThat(seen).containsExactly(null, null, "set by the server before any request");
     }
 
+    /** The scope's id names the request it belongs to, without its query, and is built only when asked for. */
+    @Test
+    void theRequestsScopeIsIdentifiedByItsMethodAndPath() {
+        List<String> ids = onFiber(() -> {
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                MockHttpServletRequest request = new MockHttpServletRequest("GET", "/orders/42");
+                request.setQueryString("user=ann");
+                filter.doFilter(request, new MockHttpServletResponse(), (req, res) -> seen.add(scope.getConversationId()));
+            }
+            return seen;
+        });
+        assertThat(ids).hasSize(2).doesNotHaveDuplicates().allMatch(id -> id.matches("GET /orders/42#\\d+"));
+    }
+
     @Test
     void aForwardWithinARequestKeepsItsFiberLocals() {
         FiberLocal<String> user = FiberLocal.create();
