@@ -3,6 +3,8 @@ package io.evergreen.spring;
 import io.evergreen.fiber.Fiber;
 import io.evergreen.fiber.FiberLocal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,12 +32,25 @@ final class FiberScopeStore {
     static final FiberLocal<FiberScopeStore> CURRENT = FiberLocal.inheritable();
 
     private static final AtomicLong IDS = new AtomicLong();
+    private static final VarHandle ID;
+
+    static {
+        try {
+            ID = MethodHandles.lookup().findVarHandle(FiberScopeStore.class, "id", String.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** Set once a {@link FiberScope} exists: until then spawning fibers need no store. */
     static volatile boolean scopeInUse;
 
-    /** Built when first asked for (an error message, a log line), not on every request's path; guarded by this. */
-    private String id;
+    /**
+     * Built when first asked for (an error message, a log line), not on every request's path. Set without the
+     * store's monitor, which is held while a bean is created (a fiber may park there): toString and Spring's
+     * conversation id never wait for a bean.
+     */
+    private volatile String id;
     /** For a request's store: what its id says before its number. Null for a fiber's store, named at once. */
     private final String requestMethod;
     private final String requestPath;
@@ -94,12 +109,16 @@ final class FiberScopeStore {
         }
     }
 
-    synchronized String id() {
-        if (id == null) {
-            String request = requestPath != null ? RequestFiberNames.of(requestMethod, requestPath) : requestMethod;
-            id = request + "#" + IDS.incrementAndGet();
+    String id() {
+        String known = id;
+        if (known != null) {
+            return known;
         }
-        return id;
+        String request = requestPath != null ? RequestFiberNames.of(requestMethod, requestPath) : requestMethod;
+        String drawn = request + "#" + IDS.incrementAndGet();
+        // Two first callers at once both draw a number: the first to set it wins, the other's number goes unused.
+        String witness = (String) ID.compareAndExchange(this, null, drawn);
+        return witness != null ? witness : drawn;
     }
 
     synchronized boolean isEnded() {
