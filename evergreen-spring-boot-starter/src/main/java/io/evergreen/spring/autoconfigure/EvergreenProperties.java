@@ -191,6 +191,14 @@ public class EvergreenProperties implements Validator {
          */
         private Duration retryAfter = Duration.ofSeconds(1);
 
+        /**
+         * Who polls Tomcat's connections. 'nio': Tomcat's own NIO connector; its poller thread hands each request
+         * to a loop. 'loop': the event loops poll the connections themselves and run each request on a fiber of
+         * the loop that polls its connection, with no thread in between; plain HTTP only (no TLS, no sendfile).
+         * Jetty ignores it.
+         */
+        private Connector connector = Connector.NIO;
+
         public boolean isEnabled() {
             return enabled;
         }
@@ -213,6 +221,24 @@ public class EvergreenProperties implements Validator {
 
         public void setRetryAfter(Duration retryAfter) {
             this.retryAfter = retryAfter;
+        }
+
+        public Connector getConnector() {
+            return connector;
+        }
+
+        public void setConnector(Connector connector) {
+            this.connector = connector;
+        }
+
+        /** Who polls the embedded Tomcat's connections. */
+        public enum Connector {
+
+            /** Tomcat's NIO connector: its poller thread hands each request to a loop. */
+            NIO,
+
+            /** The event loops poll the connections and run their requests (plain HTTP only). */
+            LOOP
         }
     }
 

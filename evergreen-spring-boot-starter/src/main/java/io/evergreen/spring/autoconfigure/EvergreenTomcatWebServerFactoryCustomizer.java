@@ -1,17 +1,25 @@
 package io.evergreen.spring.autoconfigure;
 
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.SelectableChannelPoller;
 import io.evergreen.spring.FiberExecutor;
+import io.evergreen.spring.autoconfigure.EvergreenProperties.Web.Connector;
+import io.evergreen.spring.tomcat.Http11LoopProtocol;
 
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.tomcat.TomcatProtocolHandlerCustomizer;
+import org.springframework.boot.tomcat.TomcatWebServerFactory;
+import org.springframework.boot.web.server.Ssl;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.core.Ordered;
 
 /**
  * Makes Tomcat run each request on a fiber: the protocol handler's executor becomes the {@link FiberExecutor}.
- * Tomcat's acceptor and poller stay on their platform threads. Ordered after Spring Boot's
- * {@code TomcatVirtualThreadsWebServerFactoryCustomizer} (order 1), whose protocol handler customizer it
- * overrides by running later.
+ * With {@code evergreen.web.connector=nio} (the default) Tomcat's acceptor and poller stay on their platform
+ * threads; with {@code loop} the protocol becomes {@link Http11LoopProtocol}, whose connections the event loops poll
+ * themselves. Ordered after Spring Boot's {@code TomcatVirtualThreadsWebServerFactoryCustomizer} (order 1), whose
+ * protocol handler customizer it overrides by running later.
  */
 public class EvergreenTomcatWebServerFactoryCustomizer
         implements WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory>, Ordered {
@@ -20,15 +28,48 @@ public class EvergreenTomcatWebServerFactoryCustomizer
     public static final int ORDER = 10;
 
     private final FiberExecutor fiberExecutor;
+    private final Connector connector;
 
     public EvergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor) {
+        this(fiberExecutor, Connector.NIO);
+    }
+
+    public EvergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor, Connector connector) {
         this.fiberExecutor = fiberExecutor;
+        this.connector = connector;
     }
 
     @Override
     public void customize(ConfigurableTomcatWebServerFactory factory) {
+        if (connector == Connector.LOOP) {
+            useLoopConnector(factory);
+        }
         factory.addProtocolHandlerCustomizers(
                 (TomcatProtocolHandlerCustomizer<?>) (protocolHandler) -> protocolHandler.setExecutor(fiberExecutor));
+    }
+
+    private void useLoopConnector(ConfigurableTomcatWebServerFactory factory) {
+        if (!(factory instanceof TomcatWebServerFactory tomcat)) {
+            throw new LoopConnectorUnavailableException("the server factory " + factory.getClass().getName()
+                    + " does not let its protocol be chosen");
+        }
+        if (Ssl.isEnabled(tomcat.getSsl())) {
+            throw new LoopConnectorUnavailableException("server.ssl is enabled, and the loop connector serves plain "
+                    + "HTTP only");
+        }
+        EventLoopGroup loops = fiberExecutor.getGroup();
+        for (EventLoop loop : loops.loops()) {
+            if (!(loop.poller() instanceof SelectableChannelPoller)) {
+                throw new LoopConnectorUnavailableException(loop + " polls through "
+                        + loop.poller().getClass().getName() + ", which does not serve java.nio channels");
+            }
+        }
+        tomcat.setProtocol(Http11LoopProtocol.class.getName());
+        factory.addProtocolHandlerCustomizers((TomcatProtocolHandlerCustomizer<?>) (protocolHandler) -> {
+            if (protocolHandler instanceof Http11LoopProtocol protocol) {
+                protocol.setLoopGroup(loops);
+            }
+        });
     }
 
     @Override

@@ -47,8 +47,9 @@ public final class EvergreenWebServerAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        EvergreenTomcatWebServerFactoryCustomizer evergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor) {
-            return new EvergreenTomcatWebServerFactoryCustomizer(fiberExecutor);
+        EvergreenTomcatWebServerFactoryCustomizer evergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor,
+                EvergreenProperties properties) {
+            return new EvergreenTomcatWebServerFactoryCustomizer(fiberExecutor, properties.getWeb().getConnector());
         }
     }
 

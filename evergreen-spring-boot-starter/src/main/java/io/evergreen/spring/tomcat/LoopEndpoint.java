@@ -1,0 +1,222 @@
+package io.evergreen.spring.tomcat;
+
+import io.evergreen.loop.EventLoop;
+import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.loop.SelectableChannelPoller;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.juli.logging.Log;
+import org.apache.juli.logging.LogFactory;
+import org.apache.tomcat.util.net.AbstractEndpoint;
+import org.apache.tomcat.util.net.SocketEvent;
+import org.apache.tomcat.util.net.SocketProcessorBase;
+import org.apache.tomcat.util.net.SocketWrapperBase;
+
+/**
+ * A Tomcat endpoint whose connections are polled by Evergreen's event loops instead of Tomcat's poller thread.
+ * <p>
+ * Tomcat's acceptor thread accepts each connection and gives it to a loop of the group, in turn. From then on the
+ * loop's own selector watches it, and each request is handed to Tomcat on a new fiber of that loop, started by the
+ * loop thread itself: no thread hands a request to another (with Tomcat's NIO endpoint, the poller thread hands
+ * every request to a loop and wakes it). Blocking reads and writes of a request park its fiber on the same selector.
+ * <p>
+ * Plain HTTP/1.1 only: no TLS, no sendfile, no NIO2-style asynchronous I/O (Tomcat then uses blocking I/O for
+ * HTTP/2 and WebSocket). Idle connections are closed after their read timeout (keep-alive or connection timeout) by
+ * a check that runs once a second, as Tomcat's poller does.
+ */
+public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel> {
+
+    private static final Log LOG = LogFactory.getLog(LoopEndpoint.class);
+
+    /** How often idle connections are checked for their timeouts: Tomcat's poller checks once a second too. */
+    private static final long TIMEOUT_CHECK_MILLIS = 1000;
+
+    private volatile EventLoopGroup loops;
+    private volatile ServerSocketChannel serverSocket;
+    private volatile ScheduledFuture<?> timeoutCheck;
+
+    public LoopEndpoint() {
+        // Tomcat would ask for NIO2-style asynchronous reads and writes (HTTP/2, WebSocket) and for sendfile
+        // (large static files); this endpoint offers neither, so Tomcat falls back to plain blocking I/O.
+        setUseAsyncIO(false);
+        setUseSendfile(false);
+    }
+
+    /** The loops that poll this endpoint's connections and run their requests. Set before the endpoint starts. */
+    public void setLoopGroup(EventLoopGroup loops) {
+        this.loops = loops;
+    }
+
+    public EventLoopGroup getLoopGroup() {
+        return loops;
+    }
+
+    @Override
+    public void bind() throws Exception {
+        if (isSSLEnabled()) {
+            throw new IllegalStateException("The loop connector serves plain HTTP only; TLS needs Tomcat's own "
+                    + "connector (evergreen.web.connector=nio)");
+        }
+        ServerSocketChannel socket = ServerSocketChannel.open();
+        try {
+            getSocketProperties().setProperties(socket.socket());
+            socket.bind(new InetSocketAddress(getAddress(), getPortWithOffset()), getAcceptCount());
+            socket.configureBlocking(true); // the acceptor thread blocks in accept
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        serverSocket = socket;
+    }
+
+    @Override
+    public void startInternal() throws Exception {
+        if (running) {
+            return;
+        }
+        EventLoopGroup group = loops;
+        if (group == null) {
+            throw new IllegalStateException("No event loop group was set on " + getName());
+        }
+        for (EventLoop loop : group.loops()) {
+            if (!(loop.poller() instanceof SelectableChannelPoller)) {
+                throw new IllegalStateException("The loop connector needs loops that poll java.nio channels "
+                        + "(the default NioSelectorPoller); " + loop + " uses " + loop.poller().getClass().getName());
+            }
+        }
+        running = true;
+        paused = false;
+        if (getExecutor() == null) {
+            createExecutor();
+        }
+        initializeConnectionLatch();
+        timeoutCheck = getUtilityExecutor().scheduleWithFixedDelay(this::checkTimeouts, TIMEOUT_CHECK_MILLIS,
+                TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+        startAcceptorThread();
+    }
+
+    @Override
+    public void stopInternal() throws Exception {
+        if (!paused) {
+            pause();
+        }
+        if (!running) {
+            return;
+        }
+        running = false;
+        acceptor.stopMillis(100 + 2 * getSocketProperties().getUnlockTimeout());
+        ScheduledFuture<?> check = timeoutCheck;
+        if (check != null) {
+            check.cancel(false);
+            timeoutCheck = null;
+        }
+        for (SocketWrapperBase<SocketChannel> connection : new ArrayList<>(connections.values())) {
+            connection.close();
+        }
+        shutdownExecutor();
+    }
+
+    @Override
+    public void unbind() throws Exception {
+        if (running) {
+            stop();
+        }
+        doCloseServerSocket();
+        super.unbind();
+        if (getHandler() != null) {
+            getHandler().recycle();
+        }
+    }
+
+    @Override
+    protected void doCloseServerSocket() throws IOException {
+        ServerSocketChannel socket = serverSocket;
+        serverSocket = null;
+        if (socket != null) {
+            socket.close();
+        }
+    }
+
+    @Override
+    protected SocketChannel serverSocketAccept() throws Exception {
+        return serverSocket.accept();
+    }
+
+    /** On Tomcat's acceptor thread: hands the new connection to the next loop, which watches it for its request. */
+    @Override
+    protected boolean setSocketOptions(SocketChannel socket) {
+        EventLoop loop;
+        try {
+            socket.configureBlocking(false);
+            getSocketProperties().setProperties(socket.socket());
+            loop = loops.next();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Could not set up the connection " + socket, e);
+            return false;
+        }
+        LoopSocketWrapper connection = new LoopSocketWrapper(socket, this, loop,
+                (SelectableChannelPoller) loop.poller());
+        connections.put(socket, connection);
+        connection.setReadTimeout(getConnectionTimeout());
+        connection.setWriteTimeout(getConnectionTimeout());
+        connection.setKeepAliveLeft(getMaxKeepAliveRequests());
+        connection.registerReadInterest(); // closes the connection if the loop has stopped
+        return true;
+    }
+
+    @Override
+    protected void destroySocket(SocketChannel socket) {
+        countDownConnection();
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("Could not close " + socket, e);
+        }
+    }
+
+    void forget(SocketChannel socket) {
+        connections.remove(socket);
+    }
+
+    @Override
+    protected SocketProcessorBase<SocketChannel> createSocketProcessor(SocketWrapperBase<SocketChannel> socketWrapper,
+            SocketEvent event) {
+        return new LoopSocketProcessor(this, socketWrapper, event);
+    }
+
+    private void checkTimeouts() {
+        try {
+            long now = System.currentTimeMillis();
+            for (SocketWrapperBase<SocketChannel> connection : connections.values()) {
+                ((LoopSocketWrapper) connection).checkTimeout(now);
+            }
+        } catch (RuntimeException e) {
+            // A failure here must not end the periodic check, which would leave idle connections open forever.
+            LOG.warn("Checking the connections of " + getName() + " for timeouts failed", e);
+        }
+    }
+
+    @Override
+    protected InetSocketAddress getLocalAddress() throws IOException {
+        ServerSocketChannel socket = serverSocket;
+        return socket == null ? null : (InetSocketAddress) socket.getLocalAddress();
+    }
+
+    /** The connections open now, for monitoring. */
+    public List<SocketWrapperBase<SocketChannel>> openConnections() {
+        return List.copyOf(connections.values());
+    }
+
+    @Override
+    protected Log getLog() {
+        return LOG;
+    }
+}
