@@ -91,12 +91,15 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
 
     @Override
     public void registerReadInterest() {
+        // Timeouts count from here: a connection that has just written a long response has not read for as long.
+        lastRead = System.currentTimeMillis();
         WANT_READ.setVolatile(this, true);
         arm(SelectionKey.OP_READ);
     }
 
     @Override
     public void registerWriteInterest() {
+        lastWrite = System.currentTimeMillis();
         WANT_WRITE.setVolatile(this, true);
         arm(SelectionKey.OP_WRITE);
     }
