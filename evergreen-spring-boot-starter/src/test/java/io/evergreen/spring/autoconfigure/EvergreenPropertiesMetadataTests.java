@@ -26,8 +26,9 @@ class EvergreenPropertiesMetadataTests {
         assertThat(properties).extracting(property -> property.get("name"))
             .containsExactlyInAnyOrder("evergreen.enabled", "evergreen.loops", "evergreen.scheduler",
                     "evergreen.shutdown-timeout", "evergreen.web.enabled", "evergreen.web.max-in-flight",
-                    "evergreen.web.retry-after", "evergreen.async.enabled", "evergreen.blocked-threshold",
-                    "evergreen.latency-probe-interval", "evergreen.netty.transport", "evergreen.jdbc.loop-affine");
+                    "evergreen.web.retry-after", "evergreen.web.connector", "evergreen.async.enabled",
+                    "evergreen.blocked-threshold", "evergreen.latency-probe-interval", "evergreen.netty.transport",
+                    "evergreen.jdbc.loop-affine");
         assertThat(properties).allSatisfy(property -> assertThat((String) property.get("description"))
             .as("description of %s", property.get("name"))
             .isNotBlank());
@@ -38,6 +39,7 @@ class EvergreenPropertiesMetadataTests {
             .extracting(property -> property.get("name") + "=" + property.get("defaultValue"))
             .containsExactlyInAnyOrder("evergreen.enabled=true", "evergreen.scheduler=loop",
                     "evergreen.shutdown-timeout=30s", "evergreen.web.enabled=true", "evergreen.web.retry-after=1s",
+                    "evergreen.web.connector=nio",
                     "evergreen.async.enabled=true", "evergreen.blocked-threshold=100ms",
                     "evergreen.latency-probe-interval=100ms", "evergreen.netty.transport=nio",
                     "evergreen.jdbc.loop-affine=true");

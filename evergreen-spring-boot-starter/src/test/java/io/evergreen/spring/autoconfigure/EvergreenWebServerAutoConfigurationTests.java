@@ -1,7 +1,9 @@
 package io.evergreen.spring.autoconfigure;
 
+import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.spring.FiberExecutor;
 import io.evergreen.spring.MaxInFlightFilter;
+import io.evergreen.spring.tomcat.Http11LoopProtocol;
 
 import org.apache.coyote.ProtocolHandler;
 import org.apache.coyote.http11.Http11NioProtocol;
@@ -17,11 +19,13 @@ import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.boot.tomcat.TomcatProtocolHandlerCustomizer;
 import org.springframework.boot.tomcat.autoconfigure.TomcatVirtualThreadsWebServerFactoryCustomizer;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
+import org.springframework.boot.web.server.Ssl;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 class EvergreenWebServerAutoConfigurationTests {
 
@@ -57,6 +61,46 @@ class EvergreenWebServerAutoConfigurationTests {
                 generic.customize(protocol);
             }
             assertThat(protocol.getExecutor()).isSameAs(fiberExecutor);
+        });
+    }
+
+    @Test
+    void tomcatKeepsItsOwnConnectorByDefault() {
+        contextRunner.run(context -> {
+            TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory();
+            context.getBean(EvergreenTomcatWebServerFactoryCustomizer.class).customize(factory);
+            assertThat(factory.getProtocol()).isEqualTo(TomcatServletWebServerFactory.DEFAULT_PROTOCOL);
+        });
+    }
+
+    @Test
+    void withTheLoopConnectorTomcatsProtocolIsPolledByTheGroupsLoopsAndRunsRequestsOnFibers() {
+        contextRunner.withPropertyValues("evergreen.web.connector=loop").run(context -> {
+            TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory();
+            context.getBean(EvergreenTomcatWebServerFactoryCustomizer.class).customize(factory);
+            assertThat(factory.getProtocol()).isEqualTo(Http11LoopProtocol.class.getName());
+            Http11LoopProtocol protocol = new Http11LoopProtocol();
+            for (TomcatProtocolHandlerCustomizer<?> customizer : factory.getProtocolHandlerCustomizers()) {
+                @SuppressWarnings("unchecked")
+                TomcatProtocolHandlerCustomizer<ProtocolHandler> generic = (TomcatProtocolHandlerCustomizer<ProtocolHandler>) customizer;
+                generic.customize(protocol);
+            }
+            assertThat(protocol.getLoopGroup()).isSameAs(context.getBean(EventLoopGroup.class));
+            assertThat(protocol.getExecutor()).isSameAs(context.getBean(FiberExecutor.class));
+        });
+    }
+
+    @Test
+    void theLoopConnectorRefusesTls() {
+        contextRunner.withPropertyValues("evergreen.web.connector=loop").run(context -> {
+            TomcatServletWebServerFactory factory = new TomcatServletWebServerFactory();
+            Ssl ssl = new Ssl();
+            ssl.setEnabled(true);
+            factory.setSsl(ssl);
+            assertThatExceptionOfType(LoopConnectorUnavailableException.class)
+                .isThrownBy(() -> context.getBean(EvergreenTomcatWebServerFactoryCustomizer.class).customize(factory))
+                .withMessage("evergreen.web.connector=loop cannot serve this server: server.ssl is enabled, and the "
+                        + "loop connector serves plain HTTP only");
         });
     }
 

@@ -11,10 +11,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -40,13 +42,18 @@ class GracefulShutdownTests {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    @ParameterizedTest
-    @ValueSource(classes = { EmbeddedServers.Tomcat.class, EmbeddedServers.Jetty.class })
-    void aRequestInFlightWhenTheContextClosesCompletesWith200AndItsFibersFinish(Class<?> server,
+    static Stream<Arguments> servers() {
+        return Stream.of(Arguments.of(EmbeddedServers.Tomcat.class, "nio"),
+                Arguments.of(EmbeddedServers.Tomcat.class, "loop"), Arguments.of(EmbeddedServers.Jetty.class, "nio"));
+    }
+
+    @ParameterizedTest(name = "{0} with evergreen.web.connector={1}")
+    @MethodSource("servers")
+    void aRequestInFlightWhenTheContextClosesCompletesWith200AndItsFibersFinish(Class<?> server, String connector,
             CapturedOutput output) throws Exception {
         ConfigurableApplicationContext context = new SpringApplicationBuilder(GracefulApplication.class, server)
             .properties("server.port=0", "server.shutdown=graceful", "evergreen.loops=2",
-                    "evergreen.shutdown-timeout=30s")
+                    "evergreen.shutdown-timeout=30s", "evergreen.web.connector=" + connector)
             .run();
         Slow slow = context.getBean(Slow.class);
         EventLoopGroup group = context.getBean(EventLoopGroup.class);
