@@ -21,7 +21,7 @@ import org.springframework.validation.ObjectError;
 
 /**
  * Reports invalid {@code evergreen.*} properties: values out of range ({@code evergreen.loops=0}, a negative
- * duration), an unknown {@code evergreen.scheduler} or {@code evergreen.netty.transport}, values that cannot be converted ({@code evergreen.loops=abc},
+ * duration), an unknown {@code evergreen.scheduler}, {@code evergreen.netty.transport} or {@code evergreen.web.connector}, values that cannot be converted ({@code evergreen.loops=abc},
  * {@code evergreen.enabled=ture}). Each report names the property, its value as written and where it was written,
  * and what the property takes. Ordered before Spring Boot's generic binding analyzers, which would say only that
  * the value could not be converted.
@@ -33,6 +33,8 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
     private static final ConfigurationPropertyName SCHEDULER = ConfigurationPropertyName.of("evergreen.scheduler");
 
     private static final ConfigurationPropertyName TRANSPORT = ConfigurationPropertyName.of("evergreen.netty.transport");
+
+    private static final ConfigurationPropertyName CONNECTOR = ConfigurationPropertyName.of("evergreen.web.connector");
 
     private static final String INVALID = "Invalid Evergreen configuration:\n";
 
@@ -54,6 +56,9 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
         }
         if (TRANSPORT.equals(name)) {
             return analyzeUnknownTransport(cause);
+        }
+        if (CONNECTOR.equals(name)) {
+            return analyzeUnknownConnector(cause);
         }
         return analyzeUnconvertible(cause);
     }
@@ -131,6 +136,14 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
         return analyzeUnknownChoice(cause, "Netty transports", choices);
     }
 
+    private FailureAnalysis analyzeUnknownConnector(BindException cause) {
+        StringBuilder choices = new StringBuilder();
+        for (EvergreenProperties.Web.Connector connector : EvergreenProperties.Web.Connector.values()) {
+            choices.append("\n    ").append(connector.name().toLowerCase(Locale.ROOT)).append("  ").append(explain(connector));
+        }
+        return analyzeUnknownChoice(cause, "Tomcat connectors", choices);
+    }
+
     /** A value that names none of the choices of an enumerated property: each choice is listed with what it does. */
     private FailureAnalysis analyzeUnknownChoice(BindException cause, String kind, CharSequence choices) {
         ConfigurationProperty property = cause.getProperty();
@@ -145,6 +158,14 @@ final class EvergreenPropertiesFailureAnalyzer extends AbstractFailureAnalyzer<B
             case NIO -> "java.nio selectors, shared with Evergreen's own sockets (the default)";
             case EPOLL -> "Linux epoll through Netty's native transport (needs io.netty:netty-transport-native-epoll; "
                     + "Evergreen's own sockets cannot be used with it)";
+        };
+    }
+
+    private static String explain(EvergreenProperties.Web.Connector connector) {
+        return switch (connector) {
+            case NIO -> "Tomcat's own connector; its poller thread hands each request to a loop (the default)";
+            case LOOP -> "the event loops poll Tomcat's connections and run their requests, with no thread in "
+                    + "between (plain HTTP only)";
         };
     }
 

@@ -3,6 +3,7 @@ package io.evergreen.spring.autoconfigure;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.loop.SelectableChannelPoller;
+import io.evergreen.monitor.LoopWatchdog;
 import io.evergreen.spring.FiberExecutor;
 import io.evergreen.spring.autoconfigure.EvergreenProperties.Web.Connector;
 import io.evergreen.spring.tomcat.Http11LoopProtocol;
@@ -29,14 +30,21 @@ public class EvergreenTomcatWebServerFactoryCustomizer
 
     private final FiberExecutor fiberExecutor;
     private final Connector connector;
+    private final LoopWatchdog watchdog;
 
     public EvergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor) {
-        this(fiberExecutor, Connector.NIO);
+        this(fiberExecutor, Connector.NIO, null);
     }
 
-    public EvergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor, Connector connector) {
+    /**
+     * @param watchdog the watchdog whose reports of held loops the loop connector follows (new connections avoid
+     *     a held loop, its idle connections move to the others); may be null
+     */
+    public EvergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor, Connector connector,
+            LoopWatchdog watchdog) {
         this.fiberExecutor = fiberExecutor;
         this.connector = connector;
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -68,6 +76,7 @@ public class EvergreenTomcatWebServerFactoryCustomizer
         factory.addProtocolHandlerCustomizers((TomcatProtocolHandlerCustomizer<?>) (protocolHandler) -> {
             if (protocolHandler instanceof Http11LoopProtocol protocol) {
                 protocol.setLoopGroup(loops);
+                protocol.setWatchdog(watchdog);
             }
         });
     }

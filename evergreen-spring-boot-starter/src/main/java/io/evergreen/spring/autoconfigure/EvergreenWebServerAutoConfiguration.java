@@ -1,5 +1,6 @@
 package io.evergreen.spring.autoconfigure;
 
+import io.evergreen.monitor.LoopWatchdog;
 import io.evergreen.spring.FiberExecutor;
 import io.evergreen.spring.FiberNamingFilter;
 import io.evergreen.spring.MaxInFlightFilter;
@@ -48,8 +49,9 @@ public final class EvergreenWebServerAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         EvergreenTomcatWebServerFactoryCustomizer evergreenTomcatWebServerFactoryCustomizer(FiberExecutor fiberExecutor,
-                EvergreenProperties properties) {
-            return new EvergreenTomcatWebServerFactoryCustomizer(fiberExecutor, properties.getWeb().getConnector());
+                EvergreenProperties properties, ObjectProvider<LoopWatchdog> watchdog) {
+            return new EvergreenTomcatWebServerFactoryCustomizer(fiberExecutor, properties.getWeb().getConnector(),
+                    watchdog.getIfAvailable());
         }
     }
 

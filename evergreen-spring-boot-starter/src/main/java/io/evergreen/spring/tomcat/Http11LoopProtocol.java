@@ -1,6 +1,7 @@
 package io.evergreen.spring.tomcat;
 
 import io.evergreen.loop.EventLoopGroup;
+import io.evergreen.monitor.LoopWatchdog;
 
 import java.nio.channels.SocketChannel;
 
@@ -23,6 +24,11 @@ public class Http11LoopProtocol extends AbstractHttp11Protocol<SocketChannel> {
 
     public void setLoopGroup(EventLoopGroup loops) {
         ((LoopEndpoint) getEndpoint()).setLoopGroup(loops);
+    }
+
+    /** See {@link LoopEndpoint#setWatchdog}. */
+    public void setWatchdog(LoopWatchdog watchdog) {
+        ((LoopEndpoint) getEndpoint()).setWatchdog(watchdog);
     }
 
     public EventLoopGroup getLoopGroup() {

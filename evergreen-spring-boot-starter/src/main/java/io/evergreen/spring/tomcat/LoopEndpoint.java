@@ -3,6 +3,9 @@ package io.evergreen.spring.tomcat;
 import io.evergreen.loop.EventLoop;
 import io.evergreen.loop.EventLoopGroup;
 import io.evergreen.loop.SelectableChannelPoller;
+import io.evergreen.monitor.BlockedLoopEvent;
+import io.evergreen.monitor.BlockedLoopListener;
+import io.evergreen.monitor.LoopWatchdog;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,6 +13,8 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +45,8 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
     private static final long TIMEOUT_CHECK_MILLIS = 1000;
 
     private volatile EventLoopGroup loops;
+    private volatile LoopWatchdog watchdog;
+    private final HeldLoops heldLoops = new HeldLoops();
     private volatile ServerSocketChannel serverSocket;
     private volatile ScheduledFuture<?> timeoutCheck;
 
@@ -57,6 +64,15 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
 
     public EventLoopGroup getLoopGroup() {
         return loops;
+    }
+
+    /**
+     * The watchdog that reports loops held past its threshold. While a loop is held, new connections go to the
+     * other loops, and its idle connections move to them: a held loop does not poll. Without one, a connection
+     * waits for its loop as long as the loop is held.
+     */
+    public void setWatchdog(LoopWatchdog watchdog) {
+        this.watchdog = watchdog;
     }
 
     @Override
@@ -98,6 +114,10 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
             createExecutor();
         }
         initializeConnectionLatch();
+        LoopWatchdog loopWatchdog = watchdog;
+        if (loopWatchdog != null) {
+            loopWatchdog.addListener(heldLoops);
+        }
         timeoutCheck = getUtilityExecutor().scheduleWithFixedDelay(this::checkTimeouts, TIMEOUT_CHECK_MILLIS,
                 TIMEOUT_CHECK_MILLIS, TimeUnit.MILLISECONDS);
         startAcceptorThread();
@@ -112,6 +132,10 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
             return;
         }
         running = false;
+        LoopWatchdog loopWatchdog = watchdog;
+        if (loopWatchdog != null) {
+            loopWatchdog.removeListener(heldLoops);
+        }
         acceptor.stopMillis(100 + 2 * getSocketProperties().getUnlockTimeout());
         ScheduledFuture<?> check = timeoutCheck;
         if (check != null) {
@@ -157,13 +181,12 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
         try {
             socket.configureBlocking(false);
             getSocketProperties().setProperties(socket.socket());
-            loop = loops.next();
+            loop = heldLoops.avoiding(loops.next());
         } catch (IOException | RuntimeException e) {
             LOG.error("Could not set up the connection " + socket, e);
             return false;
         }
-        LoopSocketWrapper connection = new LoopSocketWrapper(socket, this, loop,
-                (SelectableChannelPoller) loop.poller());
+        LoopSocketWrapper connection = new LoopSocketWrapper(socket, this, loop);
         connections.put(socket, connection);
         connection.setReadTimeout(getConnectionTimeout());
         connection.setWriteTimeout(getConnectionTimeout());
@@ -201,6 +224,49 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
         } catch (RuntimeException e) {
             // A failure here must not end the periodic check, which would leave idle connections open forever.
             LOG.warn("Checking the connections of " + getName() + " for timeouts failed", e);
+        }
+    }
+
+    /**
+     * The loops held past the watchdog's threshold now, told by the watchdog on its thread: new connections avoid
+     * them, and their idle connections move to the other loops.
+     */
+    private final class HeldLoops implements BlockedLoopListener {
+
+        private final Set<EventLoop> held = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public void loopBlocked(BlockedLoopEvent event) {
+            EventLoop heldLoop = loops.loop(event.loopIndex());
+            held.add(heldLoop);
+            int moved = 0;
+            for (SocketWrapperBase<SocketChannel> connection : connections.values()) {
+                LoopSocketWrapper wrapper = (LoopSocketWrapper) connection;
+                if (wrapper.loop() == heldLoop && wrapper.moveTo(avoiding(loops.next()))) {
+                    moved++;
+                }
+            }
+            if (moved > 0 && LOG.isInfoEnabled()) {
+                LOG.info(event.loopName() + " is held: its " + moved + " idle connections of " + getName()
+                        + " moved to the other loops");
+            }
+        }
+
+        @Override
+        public void loopUnblocked(BlockedLoopEvent event) {
+            held.remove(loops.loop(event.loopIndex()));
+        }
+
+        /** The given loop, or the next one that is not held (the given one again when all are). */
+        EventLoop avoiding(EventLoop candidate) {
+            if (held.isEmpty()) {
+                return candidate;
+            }
+            List<EventLoop> all = loops.loops();
+            for (int i = 1; i <= all.size() && held.contains(candidate); i++) {
+                candidate = all.get((candidate.index() + 1) % all.size());
+            }
+            return candidate;
         }
     }
 

@@ -45,7 +45,7 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  * timeout passes. Interest is changed on the loop thread only: directly by a fiber of the loop, else through
  * {@link EventLoop#execute}.
  */
-final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implements IoReadiness {
+final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
 
     private static final VarHandle WANT_READ;
     private static final VarHandle WANT_WRITE;
@@ -60,12 +60,8 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
         }
     }
 
-    private final EventLoop loop;
-    private final SelectableChannelPoller poller;
-    /** Loop thread only. */
-    private SelectionKey key;
-    /** The interest registered on {@link #key}; loop thread only. */
-    private int armedOps;
+    /** The loop that polls this connection now, with the connection's registration there. */
+    private volatile Watch watch;
     /** Tomcat asked to be called when the socket is readable ({@link #registerReadInterest()}). */
     private volatile boolean wantRead;
     /** Tomcat asked to be called when the socket is writable ({@link #registerWriteInterest()}). */
@@ -75,16 +71,16 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
     private volatile long lastRead = System.currentTimeMillis();
     private volatile long lastWrite = lastRead;
 
-    LoopSocketWrapper(SocketChannel channel, LoopEndpoint endpoint, EventLoop loop, SelectableChannelPoller poller) {
+    LoopSocketWrapper(SocketChannel channel, LoopEndpoint endpoint, EventLoop loop) {
         super(channel, endpoint);
-        this.loop = loop;
-        this.poller = poller;
+        this.watch = new Watch(loop);
         this.socketBufferHandler = new SocketBufferHandler(endpoint.getSocketProperties().getAppReadBufSize(),
                 endpoint.getSocketProperties().getAppWriteBufSize(), endpoint.getSocketProperties().getDirectBuffer());
     }
 
+    /** The loop that polls this connection now. */
     EventLoop loop() {
-        return loop;
+        return watch.loop;
     }
 
     // ---------------------------------------------------------------- readiness
@@ -107,14 +103,15 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
     /**
      * Makes sure the loop watches for {@code op}. Safe from any thread; the caller has published what it waits
      * for (a flag, or itself as waiter) first. Interest changes on the loop thread only, in turn with
-     * {@link #ready}, so that a waiter can never rely on an interest that readiness is removing.
+     * {@link Watch#ready}, so that a waiter can never rely on an interest that readiness is removing.
      */
     private void arm(int op) {
-        if (loop.inLoop()) {
-            armOnLoop(op);
+        Watch current = watch;
+        if (current.loop.inLoop()) {
+            current.armOnLoop(op);
         } else {
             try {
-                loop.execute(() -> armOnLoop(op));
+                current.loop.execute(() -> current.armOnLoop(op));
             } catch (RejectedExecutionException e) {
                 // The loop has stopped: so has the endpoint, which closes its connections.
                 close();
@@ -122,54 +119,114 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
         }
     }
 
-    private void armOnLoop(int op) {
-        if (isClosed()) {
-            return;
+    /**
+     * Moves an idle connection (waiting for its next request, nobody reading or writing) to another loop, when
+     * the loop that polls it is held by a fiber that does not let go: a loop polls only between callbacks, so its
+     * connections would wait as long as it is held. Safe from any thread. The old registration is cancelled on its
+     * own loop, whenever that loop runs again; until then it ignores what it sees.
+     * @return whether the connection moved
+     */
+    boolean moveTo(EventLoop target) {
+        Watch old = watch;
+        if (old.loop == target || isClosed() || !wantRead || readWaiter != null || writeWaiter != null) {
+            return false;
+        }
+        Watch moved = new Watch(target);
+        watch = moved;
+        try {
+            old.loop.execute(old::cancel);
+        } catch (RejectedExecutionException e) {
+            // A stopped loop has closed its selector, and the registration with it.
         }
         try {
-            if (key == null) {
-                armedOps = op;
-                key = poller.register(getSocket(), op, this);
-            } else if ((armedOps & op) == 0) {
-                armedOps |= op;
-                key.interestOps(armedOps);
-            }
-        } catch (ClosedChannelException | CancelledKeyException e) {
-            wakeWaiters();
+            target.execute(() -> moved.armOnLoop(SelectionKey.OP_READ));
+        } catch (RejectedExecutionException e) {
+            close();
         }
+        return true;
     }
 
-    /** Called by the loop thread when the socket is ready. */
-    @Override
-    public void ready(int readyOps) {
-        int disarm = 0;
-        if ((readyOps & SelectionKey.OP_READ) != 0) {
-            Thread reader = readWaiter;
-            if (reader != null) {
-                LockSupport.unpark(reader);
-            } else if (WANT_READ.compareAndSet(this, true, false)) {
-                dispatch(SocketEvent.OPEN_READ);
-            } else {
-                // Nobody reads: a fiber already dispatched will, or the peer sent what nobody asked for yet.
-                disarm |= SelectionKey.OP_READ;
-            }
+    /**
+     * This connection's registration with one loop's selector. Used on that loop's thread only, but for the
+     * cancellation of a registration left behind by {@link #moveTo}.
+     */
+    private final class Watch implements IoReadiness {
+
+        final EventLoop loop;
+        private final SelectableChannelPoller poller;
+        private SelectionKey key;
+        /** The interest registered on {@link #key}. */
+        private int armedOps;
+
+        Watch(EventLoop loop) {
+            this.loop = loop;
+            this.poller = (SelectableChannelPoller) loop.poller();
         }
-        if ((readyOps & SelectionKey.OP_WRITE) != 0) {
-            disarm |= SelectionKey.OP_WRITE;
-            Thread writer = writeWaiter;
-            if (writer != null) {
-                LockSupport.unpark(writer);
-            } else if (WANT_WRITE.compareAndSet(this, true, false)) {
-                dispatch(SocketEvent.OPEN_WRITE);
+
+        void armOnLoop(int op) {
+            if (isClosed()) {
+                return;
             }
-        }
-        if ((armedOps & disarm) != 0) {
-            // A woken waiter that still finds nothing to do arms again, so does Tomcat when it next asks.
+            if (watch != this) {
+                // The connection moved while this was queued: the loop that polls it now must watch.
+                arm(op);
+                return;
+            }
             try {
-                armedOps &= ~disarm;
-                key.interestOps(armedOps);
-            } catch (CancelledKeyException e) {
+                if (key == null) {
+                    armedOps = op;
+                    key = poller.register(getSocket(), op, this);
+                } else if ((armedOps & op) == 0) {
+                    armedOps |= op;
+                    key.interestOps(armedOps);
+                }
+            } catch (ClosedChannelException | CancelledKeyException e) {
                 wakeWaiters();
+            }
+        }
+
+        void cancel() {
+            if (key != null) {
+                key.cancel();
+            }
+        }
+
+        /** Called by the loop thread when the socket is ready. */
+        @Override
+        public void ready(int readyOps) {
+            if (watch != this) {
+                cancel(); // left behind by a move: the new loop reports the same readiness
+                return;
+            }
+            int disarm = 0;
+            if ((readyOps & SelectionKey.OP_READ) != 0) {
+                Thread reader = readWaiter;
+                if (reader != null) {
+                    LockSupport.unpark(reader);
+                } else if (WANT_READ.compareAndSet(LoopSocketWrapper.this, true, false)) {
+                    dispatch(SocketEvent.OPEN_READ);
+                } else {
+                    // Nobody reads: a fiber already dispatched will, or the peer sent what nobody asked for yet.
+                    disarm |= SelectionKey.OP_READ;
+                }
+            }
+            if ((readyOps & SelectionKey.OP_WRITE) != 0) {
+                disarm |= SelectionKey.OP_WRITE;
+                Thread writer = writeWaiter;
+                if (writer != null) {
+                    LockSupport.unpark(writer);
+                } else if (WANT_WRITE.compareAndSet(LoopSocketWrapper.this, true, false)) {
+                    dispatch(SocketEvent.OPEN_WRITE);
+                }
+            }
+            if ((armedOps & disarm) != 0) {
+                // A woken waiter that still finds nothing to do arms again, so does Tomcat when it next asks.
+                try {
+                    armedOps &= ~disarm;
+                    key.interestOps(armedOps);
+                } catch (CancelledKeyException e) {
+                    wakeWaiters();
+                }
             }
         }
     }
@@ -403,6 +460,7 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
             // Nothing to do: the connection is gone either way.
         }
         wakeWaiters();
+        EventLoop loop = watch.loop;
         if (!loop.inLoop()) {
             // A channel registered with a selector keeps its descriptor until that selector polls again: wake the
             // loop so that it lets go now, rather than whenever it next has work.
@@ -501,6 +559,6 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> implement
 
     @Override
     public String toString() {
-        return "LoopSocketWrapper[" + getSocket() + " on " + loop + "]";
+        return "LoopSocketWrapper[" + getSocket() + " on " + watch.loop + "]";
     }
 }

@@ -77,6 +77,13 @@ class InvalidEvergreenPropertiesTests {
                 epoll  Linux epoll through Netty's native transport (needs io.netty:netty-transport-native-epoll; \
             Evergreen's own sockets cannot be used with it)""";
 
+    private static final String CONNECTOR_ACTION = """
+            Set evergreen.web.connector to one of:
+
+                nio  Tomcat's own connector; its poller thread hands each request to a loop (the default)
+                loop  the event loops poll Tomcat's connections and run their requests, with no thread in between \
+            (plain HTTP only)""";
+
     static Stream<InvalidValue> invalidValues() {
         return Stream.of(
                 unconvertible("evergreen.enabled", "maybe", "not true or false"),
@@ -107,7 +114,9 @@ class InvalidEvergreenPropertiesTests {
                 unconvertible("evergreen.async.enabled", "maybe", "not true or false"),
                 unconvertible("evergreen.jdbc.loop-affine", "maybe", "not true or false"),
                 unknownTransport("fast"),
-                unknownTransport("io_uring"));
+                unknownTransport("io_uring"),
+                unknownConnector("netty"),
+                unknownConnector("loops"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -153,6 +162,12 @@ class InvalidEvergreenPropertiesTests {
         return new InvalidValue("evergreen.netty.transport", value, "evergreen.netty.transport is '" + value + "', "
                 + "which is not one of Evergreen's Netty transports" + origin("evergreen.netty.transport") + ".",
                 TRANSPORT_ACTION);
+    }
+
+    private static InvalidValue unknownConnector(String value) {
+        return new InvalidValue("evergreen.web.connector", value, "evergreen.web.connector is '" + value + "', "
+                + "which is not one of Evergreen's Tomcat connectors" + origin("evergreen.web.connector") + ".",
+                CONNECTOR_ACTION);
     }
 
     private static String invalid(String property, String value, String problem) {

@@ -176,6 +176,52 @@ class LoopConnectorTests {
         }
     }
 
+    /**
+     * A loop polls only between callbacks, so a fiber that holds its loop (a CPU-bound handler here) would hold every
+     * connection the loop polls. Once the watchdog reports the loop held, its idle connections move to the other
+     * loop, and new connections avoid it.
+     */
+    @Test
+    void whileALoopIsHeldItsIdleConnectionsAndNewOnesAreServedByTheOtherLoop() throws Exception {
+        try (Socket hogConnection = connect(); Socket idle = connectOnTheSameLoopAs(hogConnection)) {
+            int heldLoop = loopOf(hogConnection);
+            Payloads.releaseHog = false;
+            send(hogConnection, get("/hog"));
+            await().atMost(WAIT).until(() -> Payloads.hogging);
+            try {
+                assertThat(loopOf(idle)).as("the loop serving the idle connection now").isEqualTo(1 - heldLoop);
+                for (int i = 0; i < 2; i++) {
+                    try (Socket fresh = connect()) {
+                        assertThat(loopOf(fresh)).as("the loop serving a new connection").isEqualTo(1 - heldLoop);
+                    }
+                }
+                assertThat(Payloads.hogging).as("the hog still holds its loop").isTrue();
+            } finally {
+                Payloads.releaseHog = true;
+            }
+            assertThat(Response.read(hogConnection.getInputStream()).text()).isEqualTo("let go");
+        }
+    }
+
+    private Socket connectOnTheSameLoopAs(Socket other) throws Exception {
+        int loop = loopOf(other);
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Socket candidate = connect();
+            if (loopOf(candidate) == loop) {
+                return candidate;
+            }
+            candidate.close();
+        }
+        throw new AssertionError("20 connections in a row were given to the other loop");
+    }
+
+    private static int loopOf(Socket socket) throws IOException {
+        send(socket, get("/fiber"));
+        Response response = Response.read(socket.getInputStream());
+        assertThat(response.status).isEqualTo(200);
+        return JsonPath.read(response.text(), "$.loop");
+    }
+
     private LoopEndpoint endpoint() throws Exception {
         TomcatWebServer server = (TomcatWebServer) ((ServletWebServerApplicationContext) context).getWebServer();
         AbstractProtocol<?> protocol = (AbstractProtocol<?>) server.getTomcat().getConnector().getProtocolHandler();
@@ -263,6 +309,24 @@ class LoopConnectorTests {
 
         /** The fiber of the last /crc or /bytes request. */
         static volatile Fiber<?> handling;
+
+        static volatile boolean hogging;
+
+        static volatile boolean releaseHog;
+
+        /** Holds its loop without ever parking, as a CPU-bound handler does, until the test lets go. */
+        @GetMapping("/hog")
+        String hog() {
+            hogging = true;
+            try {
+                while (!releaseHog) {
+                    Thread.onSpinWait();
+                }
+            } finally {
+                hogging = false;
+            }
+            return "let go";
+        }
 
         @GetMapping("/echo-query")
         String echo(@RequestParam String value) {
