@@ -68,6 +68,14 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
     private volatile boolean wantWrite;
     private volatile Thread readWaiter;
     private volatile Thread writeWaiter;
+    /**
+     * False once a read found the socket drained (it got less than there was room for), true again when the loop
+     * reports the socket readable: a read that knows the socket is drained returns nothing, or waits, without the
+     * system call that would find nothing. Tomcat tries such a read after every response on a keep-alive
+     * connection. Whoever then waits for bytes arms read interest, and the selector is level-triggered: bytes that
+     * came in meanwhile are reported by the next poll.
+     */
+    private volatile boolean readMayBeReady = true;
     private volatile long lastRead = System.currentTimeMillis();
     private volatile long lastWrite = lastRead;
 
@@ -200,6 +208,7 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
             }
             int disarm = 0;
             if ((readyOps & SelectionKey.OP_READ) != 0) {
+                readMayBeReady = true;
                 Thread reader = readWaiter;
                 if (reader != null) {
                     LockSupport.unpark(reader);
@@ -364,15 +373,22 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
         }
         long deadline = block ? deadline(getReadTimeout()) : 0;
         while (true) {
-            int n = getSocket().read(buffer);
-            if (n == -1) {
-                throw new EOFException();
-            }
-            if (n > 0 || !block) {
+            if (readMayBeReady) {
+                int room = buffer.remaining();
+                int n = getSocket().read(buffer);
+                if (n == -1) {
+                    throw new EOFException();
+                }
+                if (n < room) {
+                    readMayBeReady = false;
+                }
                 if (n > 0) {
                     lastRead = System.currentTimeMillis();
+                    return n;
                 }
-                return n;
+            }
+            if (!block) {
+                return 0;
             }
             await(SelectionKey.OP_READ, deadline);
             if (isClosed()) {
