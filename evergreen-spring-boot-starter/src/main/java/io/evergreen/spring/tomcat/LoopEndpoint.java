@@ -51,10 +51,31 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
     private volatile ScheduledFuture<?> timeoutCheck;
 
     public LoopEndpoint() {
-        // Tomcat would ask for NIO2-style asynchronous reads and writes (HTTP/2, WebSocket) and for sendfile
-        // (large static files); this endpoint offers neither, so Tomcat falls back to plain blocking I/O.
         setUseAsyncIO(false);
         setUseSendfile(false);
+    }
+
+    /**
+     * Always off: Tomcat would ask for NIO2-style asynchronous reads and writes (HTTP/2, WebSocket), which this
+     * endpoint does not offer; it then uses plain blocking I/O.
+     */
+    @Override
+    public void setUseAsyncIO(boolean useAsyncIO) {
+        warnIfAsked(useAsyncIO, "useAsyncIO");
+        super.setUseAsyncIO(false);
+    }
+
+    /** Always off: Tomcat then writes large static files through the response instead of with sendfile. */
+    @Override
+    public void setUseSendfile(boolean useSendfile) {
+        warnIfAsked(useSendfile, "useSendfile");
+        super.setUseSendfile(false);
+    }
+
+    private static void warnIfAsked(boolean asked, String property) {
+        if (asked) {
+            LOG.warn("The loop connector ignores " + property + "=true: it offers no such I/O");
+        }
     }
 
     /** The loops that poll this endpoint's connections and run their requests. Set before the endpoint starts. */
@@ -184,6 +205,7 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
             loop = heldLoops.avoiding(loops.next());
         } catch (IOException | RuntimeException e) {
             LOG.error("Could not set up the connection " + socket, e);
+            destroySocket(socket); // gives its place back: Tomcat's acceptor closes only connections it knows of
             return false;
         }
         LoopSocketWrapper connection = new LoopSocketWrapper(socket, this, loop);
@@ -191,6 +213,11 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
         connection.setReadTimeout(getConnectionTimeout());
         connection.setWriteTimeout(getConnectionTimeout());
         connection.setKeepAliveLeft(getMaxKeepAliveRequests());
+        if (!running) {
+            // The endpoint stopped while this connection was being accepted, after it closed the others.
+            connection.close();
+            return true;
+        }
         connection.registerReadInterest(); // closes the connection if the loop has stopped
         return true;
     }
@@ -242,7 +269,8 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
             int moved = 0;
             for (SocketWrapperBase<SocketChannel> connection : connections.values()) {
                 LoopSocketWrapper wrapper = (LoopSocketWrapper) connection;
-                if (wrapper.loop() == heldLoop && wrapper.moveTo(avoiding(loops.next()))) {
+                EventLoop target = avoiding(loops.next());
+                if (wrapper.loop() == heldLoop && !held.contains(target) && wrapper.moveTo(target)) {
                     moved++;
                 }
             }

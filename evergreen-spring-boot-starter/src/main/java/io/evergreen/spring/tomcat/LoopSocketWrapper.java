@@ -18,6 +18,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -136,18 +137,20 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
      */
     boolean moveTo(EventLoop target) {
         Watch old = watch;
-        if (old.loop == target || isClosed() || !wantRead || readWaiter != null || writeWaiter != null) {
+        if (old.loop == target || isClosed() || !wantRead || wantWrite || readWaiter != null || writeWaiter != null) {
             return false;
         }
         Watch moved = new Watch(target);
         watch = moved;
+        // Read after the move is published: a writer that came meanwhile armed the old loop, or arms the new one.
+        int ops = SelectionKey.OP_READ | (wantWrite || writeWaiter != null ? SelectionKey.OP_WRITE : 0);
         try {
-            old.loop.execute(old::cancel);
+            old.loop.execute(old::leave);
         } catch (RejectedExecutionException e) {
             // A stopped loop has closed its selector, and the registration with it.
         }
         try {
-            target.execute(() -> moved.armOnLoop(SelectionKey.OP_READ));
+            target.execute(() -> moved.armOnLoop(ops));
         } catch (RejectedExecutionException e) {
             close();
         }
@@ -165,6 +168,7 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
         private SelectionKey key;
         /** The interest registered on {@link #key}. */
         private int armedOps;
+        private boolean retried;
 
         Watch(EventLoop loop) {
             this.loop = loop;
@@ -188,22 +192,33 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
                     armedOps |= op;
                     key.interestOps(armedOps);
                 }
-            } catch (ClosedChannelException | CancelledKeyException e) {
+            } catch (CancelledKeyException e) {
+                if (key == null && !retried) {
+                    // The connection left this loop and came back before the loop polled: the old registration is
+                    // cancelled but still in the selector until the next poll. A zero-delay timer runs after it.
+                    retried = true;
+                    loop.callLater(Duration.ZERO, () -> armOnLoop(op));
+                } else {
+                    close();
+                }
+            } catch (ClosedChannelException e) {
                 wakeWaiters();
             }
         }
 
-        void cancel() {
+        /** Drops the registration of a connection that moved to another loop, and wakes whoever waited through it. */
+        void leave() {
             if (key != null) {
                 key.cancel();
             }
+            wakeWaiters();
         }
 
         /** Called by the loop thread when the socket is ready. */
         @Override
         public void ready(int readyOps) {
             if (watch != this) {
-                cancel(); // left behind by a move: the new loop reports the same readiness
+                leave(); // left behind by a move: the new loop reports the same readiness
                 return;
             }
             int disarm = 0;
@@ -251,23 +266,35 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
      * next read (keep-alive, or the rest of a request's headers) or write gets an error event, which closes it.
      */
     void checkTimeout(long nowMillis) {
-        long readTimeout = getReadTimeout();
-        if (wantRead && readTimeout > 0 && nowMillis - lastRead > readTimeout
-                && WANT_READ.compareAndSet(this, true, false)) {
-            timedOut();
-            return;
-        }
-        long writeTimeout = getWriteTimeout();
-        if (wantWrite && writeTimeout > 0 && nowMillis - lastWrite > writeTimeout
-                && WANT_WRITE.compareAndSet(this, true, false)) {
-            timedOut();
+        if (hasTimedOut(nowMillis)) {
+            // Decided again on the loop, in turn with its readiness dispatch: a connection whose next request came
+            // meanwhile is served, not closed, and a loop that is held expires nothing it has not had a chance to read.
+            try {
+                watch.loop.execute(this::expireIfTimedOut);
+            } catch (RejectedExecutionException e) {
+                close();
+            }
         }
     }
 
-    private void timedOut() {
-        setError(new SocketTimeoutException());
-        if (!getEndpoint().processSocket(this, SocketEvent.ERROR, true)) {
-            close();
+    private boolean hasTimedOut(long nowMillis) {
+        long readTimeout = getReadTimeout();
+        long writeTimeout = getWriteTimeout();
+        return wantRead && readTimeout > 0 && nowMillis - lastRead > readTimeout
+                || wantWrite && writeTimeout > 0 && nowMillis - lastWrite > writeTimeout;
+    }
+
+    private void expireIfTimedOut() {
+        if (isClosed() || !hasTimedOut(System.currentTimeMillis())) {
+            return;
+        }
+        // Whichever interest expired, the error event closes the connection: nothing more is dispatched for it.
+        boolean wasWaiting = (boolean) WANT_READ.getAndSet(this, false) | (boolean) WANT_WRITE.getAndSet(this, false);
+        if (wasWaiting) {
+            setError(new SocketTimeoutException());
+            if (!getEndpoint().processSocket(this, SocketEvent.ERROR, true)) {
+                close();
+            }
         }
     }
 
@@ -292,9 +319,10 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
                 FiberParking.parkUntil(this, deadlineNanos);
             }
         } finally {
-            if (read) {
+            // Tomcat lets one thread at a time read, and one write; should two ever wait, the other keeps its place.
+            if (read && readWaiter == self) {
                 readWaiter = null;
-            } else {
+            } else if (!read && writeWaiter == self) {
                 writeWaiter = null;
             }
         }
