@@ -1,0 +1,1 @@
+wrk --latency -t2 -c64 -d30s --timeout 10s http://127.0.0.1:18090/hello
