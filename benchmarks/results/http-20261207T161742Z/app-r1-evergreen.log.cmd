@@ -1,0 +1,1 @@
+/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -Xms1g -Xmx1g -jar /work/main/demo-app/target/demo-app-0.1.0-SNAPSHOT.jar --server.port=18090 --spring.profiles.active=postgres --demo.echo.enabled=false --logging.level.root=WARN --evergreen.web.connector=nio
