@@ -28,7 +28,7 @@ final class PortRelease {
      */
     static void awaitRelease(EventLoop loop) {
         if (EventLoop.onLoopThread()) {
-            TcpStream.releaseOnLoop(loop);
+            loop.releaseClosedChannels();
             return;
         }
         Result<Void> released = new Result<>();

@@ -120,7 +120,7 @@ public final class TcpStream implements AutoCloseable {
             return new TcpStream(channel, loop, watcher);
         } catch (Throwable failure) {
             closeQuietly(channel);
-            releaseOnLoop(loop);
+            loop.releaseClosedChannels();
             throw failure;
         }
     }
@@ -494,21 +494,7 @@ public final class TcpStream implements AutoCloseable {
         closeQuietly(channel);
         watcher.close();
         backlog.wakeWaiters();
-        releaseOnLoop(loop);
-    }
-
-    /**
-     * After closing a channel that may be registered with the loop's selector: its descriptor is released only
-     * when the selector next polls, so a caller off the loop wakes the loop (on the loop, it polls next anyway).
-     */
-    static void releaseOnLoop(EventLoop loop) {
-        if (!loop.inLoop()) {
-            try {
-                loop.execute(() -> { });
-            } catch (RejectedExecutionException stopped) {
-                // The loop closed its selector and every channel registered with it.
-            }
-        }
+        loop.releaseClosedChannels();
     }
 
     /** Translates a channel failure into the precise exception, closing the stream when it is broken. */

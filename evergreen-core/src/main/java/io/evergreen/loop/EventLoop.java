@@ -298,6 +298,21 @@ public final class EventLoop implements Executor, LoopBound {
         }
     }
 
+    /**
+     * After closing a channel that may be registered with this loop's poller: the selector releases its descriptor
+     * only when it next polls, so a caller off the loop wakes the loop (on the loop, it polls next anyway). Does
+     * nothing once the loop has stopped, which closed its poller and every channel registered with it.
+     */
+    public void releaseClosedChannels() {
+        if (!inLoop()) {
+            try {
+                execute(() -> { });
+            } catch (RejectedExecutionException stopped) {
+                // The loop closed its selector and every channel registered with it.
+            }
+        }
+    }
+
     /** Wakes the loop from its poll if it sleeps there; returns whether this call woke it. Safe from any thread. */
     boolean wakeIfSleeping() {
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {

@@ -23,16 +23,21 @@ public class Http11LoopProtocol extends AbstractHttp11Protocol<SocketChannel> {
     }
 
     public void setLoopGroup(EventLoopGroup loops) {
-        ((LoopEndpoint) getEndpoint()).setLoopGroup(loops);
+        getLoopEndpoint().setLoopGroup(loops);
     }
 
     /** See {@link LoopEndpoint#setWatchdog}. */
     public void setWatchdog(LoopWatchdog watchdog) {
-        ((LoopEndpoint) getEndpoint()).setWatchdog(watchdog);
+        getLoopEndpoint().setWatchdog(watchdog);
     }
 
     public EventLoopGroup getLoopGroup() {
-        return ((LoopEndpoint) getEndpoint()).getLoopGroup();
+        return getLoopEndpoint().getLoopGroup();
+    }
+
+    /** The endpoint, for monitoring its connections ({@link LoopEndpoint#openConnections()}). */
+    public LoopEndpoint getLoopEndpoint() {
+        return (LoopEndpoint) getEndpoint();
     }
 
     @Override

@@ -269,8 +269,11 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
             int moved = 0;
             for (SocketWrapperBase<SocketChannel> connection : connections.values()) {
                 LoopSocketWrapper wrapper = (LoopSocketWrapper) connection;
+                if (wrapper.loop() != heldLoop) {
+                    continue;
+                }
                 EventLoop target = avoiding(loops.next());
-                if (wrapper.loop() == heldLoop && !held.contains(target) && wrapper.moveTo(target)) {
+                if (!held.contains(target) && wrapper.moveTo(target)) {
                     moved++;
                 }
             }

@@ -292,9 +292,7 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
         boolean wasWaiting = (boolean) WANT_READ.getAndSet(this, false) | (boolean) WANT_WRITE.getAndSet(this, false);
         if (wasWaiting) {
             setError(new SocketTimeoutException());
-            if (!getEndpoint().processSocket(this, SocketEvent.ERROR, true)) {
-                close();
-            }
+            dispatch(SocketEvent.ERROR);
         }
     }
 
@@ -504,16 +502,7 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
             // Nothing to do: the connection is gone either way.
         }
         wakeWaiters();
-        EventLoop loop = watch.loop;
-        if (!loop.inLoop()) {
-            // A channel registered with a selector keeps its descriptor until that selector polls again: wake the
-            // loop so that it lets go now, rather than whenever it next has work.
-            try {
-                loop.execute(() -> { });
-            } catch (RejectedExecutionException e) {
-                // The loop has stopped and closed its selector, which released the descriptor.
-            }
-        }
+        watch.loop.releaseClosedChannels();
     }
 
     // ---------------------------------------------------------------- addresses

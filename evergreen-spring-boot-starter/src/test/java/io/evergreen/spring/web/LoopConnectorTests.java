@@ -2,6 +2,7 @@ package io.evergreen.spring.web;
 
 import io.evergreen.fiber.Fiber;
 import io.evergreen.fiber.FiberState;
+import io.evergreen.spring.tomcat.Http11LoopProtocol;
 import io.evergreen.spring.tomcat.LoopEndpoint;
 
 import java.io.ByteArrayOutputStream;
@@ -23,7 +24,6 @@ import java.util.zip.CRC32;
 import com.jayway.jsonpath.JsonPath;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.apache.coyote.AbstractProtocol;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -222,12 +222,9 @@ class LoopConnectorTests {
         return JsonPath.read(response.text(), "$.loop");
     }
 
-    private LoopEndpoint endpoint() throws Exception {
+    private LoopEndpoint endpoint() {
         TomcatWebServer server = (TomcatWebServer) ((ServletWebServerApplicationContext) context).getWebServer();
-        AbstractProtocol<?> protocol = (AbstractProtocol<?>) server.getTomcat().getConnector().getProtocolHandler();
-        var getEndpoint = AbstractProtocol.class.getDeclaredMethod("getEndpoint");
-        getEndpoint.setAccessible(true);
-        return (LoopEndpoint) getEndpoint.invoke(protocol);
+        return ((Http11LoopProtocol) server.getTomcat().getConnector().getProtocolHandler()).getLoopEndpoint();
     }
 
     private Socket connect() throws IOException {
