@@ -33,15 +33,7 @@ final class PortRelease {
         }
         Result<Void> released = new Result<>();
         try {
-            // The marker runs among the callbacks of one iteration, whose poll (at the iteration's end) deregisters
-            // the channel; a timer set then fires at the start of the next iteration, after that poll.
-            loop.execute(() -> {
-                if (loop.isStopping()) {
-                    released.complete(null); // the loop drops its timers, and closes its selector as it ends
-                } else {
-                    loop.callLater(Duration.ZERO, () -> released.complete(null));
-                }
-            });
+            loop.afterNextPoll(() -> released.complete(null)); // that poll deregistered the channel
         } catch (RejectedExecutionException terminated) {
             return; // the loop has closed its selector, and with it every channel registered there
         }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
@@ -105,6 +106,8 @@ public final class EventLoop implements Executor, LoopBound {
     private long now;
     private long lastPollNanos;
     private long timerSequence;
+    /** Callbacks waiting for the poller's next poll (see {@link #afterNextPoll}); a poll runs even while busy. */
+    private final ArrayDeque<Runnable> afterPoll = new ArrayDeque<>();
     /** Callbacks of its own the loop ran since it last took a task of the group's shared queue. */
     private int ownCallbacksSinceSharedTask;
     // Written by the loop thread, read by others through the VarHandles above.
@@ -313,6 +316,19 @@ public final class EventLoop implements Executor, LoopBound {
         }
     }
 
+    /**
+     * Runs {@code callback} on this loop once its poller has polled after this call: a channel registered here and
+     * closed (or whose key was cancelled) before the call has then been deregistered, and its descriptor released.
+     * The next iteration polls even if the loop is busy (busy iterations otherwise skip polls for up to
+     * {@link #BUSY_POLL_INTERVAL_NANOS}, so a zero-delay timer is no proof of a poll). A loop that stops meanwhile
+     * runs the callback after closing its poller, which releases every channel it held. Safe from any thread; throws
+     * {@link RejectedExecutionException} once the loop has terminated.
+     */
+    public void afterNextPoll(Runnable callback) {
+        Objects.requireNonNull(callback);
+        execute(() -> afterPoll.add(callback));
+    }
+
     /** Wakes the loop from its poll if it sleeps there; returns whether this call woke it. Safe from any thread. */
     boolean wakeIfSleeping() {
         if (sleeping.get() && sleeping.compareAndSet(true, false)) {
@@ -415,6 +431,7 @@ public final class EventLoop implements Executor, LoopBound {
             } catch (IOException e) {
                 LoopLog.log(LOG, System.Logger.Level.WARNING, "Could not close the poller of " + thread.getName(), e);
             }
+            runAfterPollCallbacksOnceClosed();
             terminated.countDown();
         }
     }
@@ -538,9 +555,12 @@ public final class EventLoop implements Executor, LoopBound {
         stats.callbacksRun.increment();
     }
 
-    /** 0 while work is pending or the loop is stopping; else until the next timer; -1 for no limit. */
+    /**
+     * 0 while work is pending (callbacks waiting for a poll included: they must not wait for I/O) or the loop is
+     * stopping; else until the next timer; -1 for no limit.
+     */
     private long pollTimeoutNanos() {
-        if (!ready.isEmpty() || !inbound.isEmpty() || group.hasSharedWork() || runState != RUNNING) {
+        if (!ready.isEmpty() || !afterPoll.isEmpty() || !inbound.isEmpty() || group.hasSharedWork() || runState != RUNNING) {
             return 0;
         }
         TimerHandle next = timers.peek();
@@ -551,7 +571,7 @@ public final class EventLoop implements Executor, LoopBound {
     }
 
     private void pollIo(long timeoutNanos) {
-        if (timeoutNanos == 0 && now - lastPollNanos < BUSY_POLL_INTERVAL_NANOS) {
+        if (timeoutNanos == 0 && afterPoll.isEmpty() && now - lastPollNanos < BUSY_POLL_INTERVAL_NANOS) {
             return;
         }
         if (timeoutNanos != 0) {
@@ -578,6 +598,9 @@ public final class EventLoop implements Executor, LoopBound {
             POLLING.setOpaque(this, false);
             sleeping.set(false);
             lastPollNanos = System.nanoTime();
+            for (Runnable polled; (polled = afterPoll.poll()) != null; ) {
+                ready.add(polled);
+            }
             if (timeoutNanos != 0) {
                 stats.idleNanos.add(lastPollNanos - pollStart);
             }
@@ -614,6 +637,17 @@ public final class EventLoop implements Executor, LoopBound {
 
     boolean isPolling() {
         return (boolean) POLLING.getOpaque(this);
+    }
+
+    /** The poller is closed, and with it every channel it held: what waited for a poll need wait no longer. */
+    private void runAfterPollCallbacksOnceClosed() {
+        for (Runnable polled; (polled = afterPoll.poll()) != null; ) {
+            try {
+                polled.run();
+            } catch (Throwable late) {
+                LoopLog.log(LOG, System.Logger.Level.ERROR, thread.getName() + " failed running a callback after its poller closed", late);
+            }
+        }
     }
 
     /**

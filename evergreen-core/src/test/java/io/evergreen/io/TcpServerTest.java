@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.evergreen.io.Loopback.WAIT;
 import static java.nio.charset.StandardCharsets.US_ASCII;
@@ -150,6 +151,32 @@ class TcpServerTest {
             closer.join(WAIT);
             try (ServerSocketChannel again = ServerSocketChannel.open()) {
                 again.bind(address);
+            }
+        }
+    }
+
+    /** A busy loop skips polls for a while; close must still wait for the poll that releases the port. */
+    @Test
+    void close_returns_once_the_port_is_free_while_a_fiber_keeps_its_loop_busy() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            AtomicBoolean busy = new AtomicBoolean(true);
+            Fiber<Void> spinner = Fiber.builder().loop(group.loop(0)).start(() -> {
+                while (busy.get()) {
+                    Fiber.yieldNow();
+                }
+            });
+            try {
+                for (int round = 0; round < 20; round++) {
+                    TcpServer server = TcpServer.bind(group, Loopback.anyPort(), TcpServerTest::echoLines);
+                    InetSocketAddress address = server.localAddress();
+                    server.close(Duration.ZERO);
+                    try (ServerSocketChannel again = ServerSocketChannel.open()) {
+                        again.bind(address);
+                    }
+                }
+            } finally {
+                busy.set(false);
+                spinner.join(WAIT);
             }
         }
     }

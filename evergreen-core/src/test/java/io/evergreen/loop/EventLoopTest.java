@@ -597,6 +597,69 @@ class EventLoopTest {
         }
     }
 
+    // ---------------------------------------------------------------- after the next poll
+
+    /**
+     * A fiber that keeps yielding keeps the loop busy, and a busy loop skips polls for up to the busy-poll interval:
+     * a zero-delay timer set in one iteration then fires in the next without a poll between (the release of a closed
+     * server port waited that way, and a rebind at once failed in CI). The callback must see a poll after its call.
+     */
+    @Test
+    void a_callback_after_the_next_poll_runs_only_once_the_loop_has_polled_even_while_busy() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            AtomicBoolean busy = new AtomicBoolean(true);
+            Fiber<Void> spinner = Fiber.builder().loop(loop).start(() -> {
+                while (busy.get()) {
+                    Fiber.yieldNow();
+                }
+            });
+            try {
+                for (int attempt = 0; attempt < 200; attempt++) {
+                    long[] pollsAtCall = new long[1];
+                    Result<Long> pollsAtCallback = new Result<>();
+                    loop.execute(() -> {
+                        pollsAtCall[0] = loop.stats().polls();
+                        loop.afterNextPoll(() -> pollsAtCallback.complete(loop.stats().polls()));
+                    });
+                    assertThat(pollsAtCallback.await(LIMIT)).as("attempt %d", attempt).isGreaterThan(pollsAtCall[0]);
+                }
+            } finally {
+                busy.set(false);
+                spinner.join(LIMIT);
+            }
+        }
+    }
+
+    /** An idle loop would sleep in that poll until some I/O or timer came: the poll must not wait. */
+    @Test
+    void a_callback_after_the_next_poll_runs_on_a_loop_with_nothing_else_to_do() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Result<Long> polls = new Result<>();
+
+            loop.afterNextPoll(() -> polls.complete(loop.stats().polls()));
+
+            assertThat(polls.await(LIMIT)).isPositive();
+        }
+    }
+
+    @Test
+    void a_callback_after_the_next_poll_still_runs_when_the_loop_stops_first() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Result<Boolean> ranAfterStop = new Result<>();
+            loop.execute(() -> {
+                loop.afterNextPoll(() -> ranAfterStop.complete(loop.isStopping()));
+                loop.stop();
+            });
+
+            assertThat(ranAfterStop.await(LIMIT)).isTrue();
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
+            assertThatThrownBy(() -> loop.afterNextPoll(() -> { })).isInstanceOf(RejectedExecutionException.class);
+        }
+    }
+
     // ---------------------------------------------------------------- stopping
 
     @Test

@@ -18,7 +18,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
-import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -195,9 +194,9 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
             } catch (CancelledKeyException e) {
                 if (key == null && !retried) {
                     // The connection left this loop and came back before the loop polled: the old registration is
-                    // cancelled but still in the selector until the next poll. A zero-delay timer runs after it.
+                    // cancelled but still in the selector until its next poll.
                     retried = true;
-                    loop.callLater(Duration.ZERO, () -> armOnLoop(op));
+                    loop.afterNextPoll(() -> armOnLoop(op));
                 } else {
                     close();
                 }
