@@ -14,7 +14,9 @@
 #         benchmarks/http/alternate-row.sh /orders 200 virtual evergreen 'evergreen:-Djdk.pollerMode=2'
 #         benchmarks/http/alternate-row.sh '/sleep?ms=20' 1000 evergreen 'evergreen@/sleep?ms=0'
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
-# (report directory, benchmarks/results), COPIES (JVMs per mode, 1). Prints per-mode medians of req/s, p99, max,
+# (report directory, benchmarks/results), COPIES (JVMs per mode, 1), NAME (the report's file name without extension,
+# alternate-<UTC timestamp>), APP_EXTRA_ARGS (more app arguments for every JVM, split on spaces), DEMO_APP_JAR and
+# DEMO_WEBFLUX_JAR (other builds of the demos, see modes.sh), LOGS (where the apps' logs go, /tmp). Prints per-mode medians of req/s, p99, max,
 # and the CPU per request of the app and of PostgreSQL (from /proc: user + system time over the slot), and for each
 # mode against the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report
 # and the raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under
@@ -32,7 +34,7 @@ REPO="$(cd "$HERE/../.." && pwd)"
 [[ $# -ge 4 ]] || { sed -n 9,27p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
-THREADS=${THREADS:-0}
+THREADS=${THREADS:-0}; LOGS=${LOGS:-/tmp}
 [[ "$COPIES" =~ ^[1-9][0-9]*$ ]] || { echo "COPIES must be a positive number, not '$COPIES'" >&2; exit 2; }
 # One entry per JVM: its spec, and the label it has in the report (the spec, or spec#copy).
 SPECS=(); LABELS=()
@@ -46,6 +48,8 @@ done
 # database keep one idle connection per JVM (the health check's), so that six or more JVMs can run at once.
 APP_ARGS=()
 [[ " ${MODE_SPECS[*]} $URL_PATH" == */orders* ]] || APP_ARGS=(--spring.datasource.hikari.minimum-idle=1)
+read -r -a EXTRA <<< "${APP_EXTRA_ARGS:-}"
+APP_ARGS+=("${EXTRA[@]}")
 OUT=${OUT:-$REPO/benchmarks/results}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
@@ -64,11 +68,11 @@ for i in "${!SPECS[@]}"; do
     mode=${head%%@*}; PATHS+=("$URL_PATH"); [[ "$head" == *@* ]] && PATHS[i]=${head#*@}
     jar=""; [[ "$mode" == *=* ]] && jar=${mode#*=}; mode=${mode%%=*}
     [[ -v "MODE_ARGS[$mode]" ]] || { echo "unknown mode $mode (${!MODE_ARGS[*]})" >&2; exit 2; }
-    DEMO_JAR="$jar" start_demo "$mode" $((PORT + i)) "/tmp/alternate-row-$i.log" "$opts" "${APP_ARGS[@]}"
+    DEMO_JAR="$jar" start_demo "$mode" $((PORT + i)) "$LOGS/alternate-row-$i.log" "$opts" "${APP_ARGS[@]}"
     PIDS+=("$DEMO_PID")
 done
 for i in "${!SPECS[@]}"; do
-    await_demo "${PIDS[$i]}" $((PORT + i)) "/tmp/alternate-row-$i.log"
+    await_demo "${PIDS[$i]}" $((PORT + i)) "$LOGS/alternate-row-$i.log"
 done
 
 cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, summed
@@ -101,12 +105,13 @@ for (( done_s = 0; done_s < WARMUP; done_s += 20 )); do
 done
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+NAME=${NAME:-alternate-$STAMP}
 mkdir -p "$OUT"
-TSV="$OUT/alternate-$STAMP.tsv"
-RAW="$OUT/alternate-$STAMP"   # each slot's wrk output
+TSV="$OUT/$NAME.tsv"
+RAW="$OUT/$NAME"   # each slot's wrk output
 mkdir -p "$RAW"
 printf 'round\tmode\tspec\treq_per_s\tp50_ms\tp99_ms\tmax_ms\terrors\tapp_cpu_us\tdb_cpu_us\n' > "$TSV"
-THREADS_TSV="$OUT/alternate-$STAMP-threads.tsv"
+THREADS_TSV="$OUT/$NAME-threads.tsv"
 (( THREADS )) && printf 'round\tmode\tgroup\tcpu_us_per_request\t%b\n' \
     'migrations_per_1000\tvoluntary_per_1000\tinvoluntary_per_1000' > "$THREADS_TSV"
 TCK="$(getconf CLK_TCK)"
@@ -147,7 +152,7 @@ PY
 done
 
 python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "$COPIES" "${LABELS[@]}" \
-    > "$OUT/alternate-$STAMP.md" <<'PY'
+    > "$OUT/$NAME.md" <<'PY'
 import csv, statistics, sys
 tsv, command, path, conns, rounds, warmup, duration, copies, *specs = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
@@ -196,7 +201,7 @@ if copies != "1":
     ratio_table("mode", mode_rate, modes)
 PY
 if (( THREADS )); then
-    python3 - "$THREADS_TSV" "${LABELS[@]}" >> "$OUT/alternate-$STAMP.md" <<'PY'
+    python3 - "$THREADS_TSV" "${LABELS[@]}" >> "$OUT/$NAME.md" <<'PY'
 import csv, statistics, sys
 tsv, *labels = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
@@ -215,5 +220,5 @@ for label in labels:
                   f"| {median(group, 'migrations_per_1000'):.1f} |")
 PY
 fi
-cat "$OUT/alternate-$STAMP.md"
-echo "(report: $OUT/alternate-$STAMP.md, slots: $TSV, wrk's output: $RAW)"
+cat "$OUT/$NAME.md"
+echo "(report: $OUT/$NAME.md, slots: $TSV, wrk's output: $RAW)"

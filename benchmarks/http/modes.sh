@@ -16,8 +16,14 @@ mode_module() { case "$1" in webflux|netty) echo demo-webflux ;; *) echo demo-ap
 # Whether Evergreen is on in the mode.
 mode_has_evergreen() { [[ "$1" == evergreen || "$1" == netty ]]; }
 
-# The jar `mvn package` builds for a mode's demo module; the sourcing script sets REPO.
-mode_jar_path() { local module; module="$(mode_module "$1")"; echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"; }
+# The jar a mode runs: DEMO_APP_JAR or DEMO_WEBFLUX_JAR when set (another build), else the one `mvn package` builds for
+# the mode's demo module; the sourcing script sets REPO.
+mode_jar_path() {
+    local module; module="$(mode_module "$1")"
+    if [[ "$module" == demo-app && -n "${DEMO_APP_JAR:-}" ]]; then echo "$DEMO_APP_JAR"; return; fi
+    if [[ "$module" == demo-webflux && -n "${DEMO_WEBFLUX_JAR:-}" ]]; then echo "$DEMO_WEBFLUX_JAR"; return; fi
+    echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"
+}
 
 # Starts a mode's demo JVM in the background on the PostgreSQL profile and sets DEMO_PID; the sourcing script sets
 # JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run instead of this tree's.

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # HTTP benchmark of the demo apps in five modes: on Tomcat (demo-app) platform threads, JDK virtual threads and
 # Evergreen fibers; on Reactor Netty (demo-webflux) plain reactive WebFlux and Evergreen fibers on the Netty loops.
-# Each mode is a fresh JVM; modes are interleaved in rounds (A B C D E, A B C D E, ...) because the machine is
-# noisy. See benchmarks/http/README.md.
+# The modes are interleaved because the machine is noisy. By default (--schedule alternate) every mode's JVM runs at
+# once for a row and the load takes turns among them in short slots, round after round (alternate-row.sh), so that
+# the drift of this machine's speed and the JIT's warm-up fall on all modes alike; --schedule fresh starts one JVM
+# per mode and round and runs every row on it (A B C, A B C, ...). See benchmarks/http/README.md.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,9 +13,10 @@ COMMAND_LINE="$(printf '%q ' "$0" "$@")"
 COMMAND_LINE="${COMMAND_LINE% }"
 
 # ---------------------------------------------------------------------------------------------- defaults ---
-ROUNDS=3
-WARMUP=20
-DURATION=30
+SCHEDULE=alternate
+ROUNDS=""
+WARMUP=""
+DURATION=""
 ROWS="hello,json,sleep,sleep0,orders"
 MODES="platform,virtual,evergreen,webflux,netty"
 PORT=18090
@@ -34,14 +37,17 @@ usage() {
     cat <<EOF
 Usage: benchmarks/http/run-http-benchmark.sh [options]
 
-Runs the demo app as platform / virtual / evergreen (a fresh JVM each), interleaved in rounds, and measures
-each row with wrk. Prints a Markdown report and writes it to <out>/http-<UTC timestamp>.md (raw wrk output
-and app logs under <out>/http-<UTC timestamp>/).
+Runs the demo app in each mode, interleaved, and measures each row with wrk. Prints a Markdown report and writes
+it to <out>/http-<UTC timestamp>.md (raw wrk output and app logs under <out>/http-<UTC timestamp>/).
 
 Options:
-  --rounds N            rounds of (platform virtual evergreen webflux netty)     [$ROUNDS]
-  --warmup S            wrk warm-up per row, seconds (0: none)                   [$WARMUP]
-  --duration S          wrk measurement per row, seconds                         [$DURATION]
+  --schedule S          alternate: per row, every mode's JVM up at once, the load taking turns in slots of
+                        --duration s, rotated each round (A B C, B C A, ...), after --warmup s per JVM;
+                        fresh: a fresh JVM per mode and round, every row on it (--warmup, then --duration)
+                                                                                 [alternate]
+  --rounds N            rounds                                     [alternate: 5; fresh: 3]
+  --warmup S            warm-up, seconds: per JVM (alternate) or per row (fresh)  [alternate: 40; fresh: 20]
+  --duration S          measurement per slot (alternate) or per row (fresh)       [alternate: 10; fresh: 30]
   --rows LIST           comma list of hello,json,sleep,sleep0,orders      [$ROWS]
   --modes LIST          comma list of platform,virtual,evergreen,webflux,netty (order = order within a round)
                         [$MODES]
@@ -68,6 +74,7 @@ log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
+        --schedule) SCHEDULE="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --duration) DURATION="$2"; shift 2 ;;
@@ -97,6 +104,11 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
+case "$SCHEDULE" in
+    alternate) ROUNDS=${ROUNDS:-5}; WARMUP=${WARMUP:-40}; DURATION=${DURATION:-10} ;;
+    fresh) ROUNDS=${ROUNDS:-3}; WARMUP=${WARMUP:-20}; DURATION=${DURATION:-30} ;;
+    *) die "--schedule must be alternate or fresh, not '$SCHEDULE'" ;;
+esac
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 is_uint "$ROUNDS" && (( ROUNDS >= 1 )) || die "--rounds must be a positive integer"
 is_uint "$WARMUP" || die "--warmup must be a non-negative integer (seconds)"
@@ -213,6 +225,58 @@ meta rows "$ROWS"; meta modes "$MODES"; meta port "$PORT"; meta heap "$HEAP"
 meta wrk_threads "$WRK_THREADS"; meta wrk_timeout "$WRK_TIMEOUT"; meta sleep_ms "$SLEEP_MS"
 meta app_args "$APP_ARGS"; meta reset_orders "$RESET_ORDERS"; meta ulimit_n "$(ulimit -n)"
 for row in hello json sleep sleep0 orders; do meta "conns_$row" "${CONNS[$row]}"; meta "path_$row" "${ROW_PATH[$row]}"; done
+
+# ------------------------------------------------------------------------------- alternate schedule ---
+# Per row, alternate-row.sh runs every mode's JVM at once and gives the load to one at a time. The sleep row also
+# loads Evergreen's JVM on /sleep?ms=0 in its own slot (the CPU-bound ceiling, paired with the row in time) when the
+# sleep0 row is asked for. Each JVM's pool opens 20 PostgreSQL connections on the orders row: when that would pass
+# the server's max_connections, the Tomcat and the Netty modes take turns in two alternations, one after the other.
+run_alternate_schedule() {
+    local row module specs group_specs name max_pg jvms
+    max_pg=100
+    (( HAVE_PSQL )) && max_pg="$(psql -h 127.0.0.1 -U postgres -d test -Atqc 'show max_connections' 2>/dev/null || echo 100)"
+    printf 'row\tname\tpath\tconns\tspecs\n' > "$RAW/rows.tsv"
+    for row in "${ROW_LIST[@]}"; do
+        if [[ "$row" == sleep0 && " ${ROW_LIST[*]} " == *" sleep "* && " ${MODE_LIST[*]} " == *" evergreen "* ]]; then
+            continue   # measured in the sleep row's alternation
+        fi
+        specs=("${MODE_LIST[@]}")
+        if [[ "$row" == sleep && " ${ROW_LIST[*]} " == *" sleep0 "* && " ${MODE_LIST[*]} " == *" evergreen "* ]]; then
+            specs+=("evergreen@${ROW_PATH[sleep0]}")
+        fi
+        jvms=${#specs[@]}
+        local -a groups=("${specs[*]}")
+        if [[ "$row" == orders ]] && (( jvms * 20 + 10 > max_pg )); then
+            groups=()
+            for module in demo-app demo-webflux; do
+                group_specs=()
+                for spec in "${specs[@]}"; do [[ "$(mode_module "${spec%%@*}")" == "$module" ]] && group_specs+=("$spec"); done
+                (( ${#group_specs[@]} )) && groups+=("${group_specs[*]}")
+            done
+        fi
+        for group in "${groups[@]}"; do
+            read -r -a group_specs <<< "$group"
+            name="row-$row"; (( ${#groups[@]} > 1 )) && name+="-$(mode_module "${group_specs[0]}")"
+            printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$name" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[*]}" >> "$RAW/rows.tsv"
+            log "row $row (${ROW_PATH[$row]}, ${CONNS[$row]} connections): ${group_specs[*]} in alternation"
+            mkdir -p "$RAW/logs-$name"
+            NAME="$name" OUT="$RAW" ROUNDS="$ROUNDS" WARMUP="$WARMUP" DURATION="$DURATION" PORT="$PORT" \
+                LOGS="$RAW/logs-$name" APP_EXTRA_ARGS="$APP_ARGS" DEMO_APP_JAR="$JAR" DEMO_WEBFLUX_JAR="$WEBFLUX_JAR" \
+                "$HERE/alternate-row.sh" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[@]}" > "$RAW/$name.out" 2>&1 \
+                || { tail -20 "$RAW/$name.out" >&2; die "row $row failed (see $RAW/$name.out)"; }
+        done
+    done
+    meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
+    meta finished_utc "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    python3 "$HERE/alternate_report.py" --raw "$RAW" --out "$REPORT"
+    log "report: $REPORT (each row's slots, wrk output and app logs: $RAW)"
+    exit 0
+}
+
+meta schedule "$SCHEDULE"
+if [[ "$SCHEDULE" == alternate ]]; then
+    run_alternate_schedule   # defined below the fresh schedule's helpers; it exits
+fi
 
 printf 'round\tmode\trow\tconns\twrk_rc\twrk_file\twall_s\tapp_ticks\twrk_user_s\twrk_sys_s\tmachine_busy_ticks\tmachine_total_ticks\tthreads_after\tclk_tck\n' \
     > "$RAW/cells.tsv"
