@@ -37,10 +37,24 @@ class Row:
         return sorted({s["errors"] for s in self.of(label) if s["errors"]})
 
     def ratios(self, mine, other):
-        """The per-round ratios of req/s, rounds where both ran."""
-        rate = {(s["round"], s["mode"]): float(s["req_per_s"]) for s in self.slots}
+        """The per-round ratios of req/s, rounds where both ran. With several JVMs of a mode (labelled MODE#1, ...),
+        the mode's rate in a round is the mean of its JVMs', each measured in its own slot of that round."""
+        rates = {}
+        for s in self.slots:
+            rates.setdefault((s["round"], s["mode"].split("#")[0]), []).append(float(s["req_per_s"]))
+        rate = {key: statistics.fmean(values) for key, values in rates.items()}
         rounds = sorted({s["round"] for s in self.slots}, key=int)
         return [rate[(r, mine)] / rate[(r, other)] for r in rounds if (r, mine) in rate and (r, other) in rate]
+
+    def mode_median(self, mode):
+        """The median req/s over every slot of the mode's JVMs."""
+        return statistics.median(float(s["req_per_s"]) for s in self.slots if s["mode"].split("#")[0] == mode)
+
+    def has(self, mode):
+        return any(label.split("#")[0] == mode for label in self.labels)
+
+    def mode_errors(self, mode):
+        return sorted({s["errors"] for s in self.slots if s["mode"].split("#")[0] == mode and s["errors"]})
 
 
 def load_rows(raw):
@@ -68,7 +82,7 @@ def bar_verdict(row, mine, ratios, factor=1.0):
     if not ratios:
         return "n/a (mode not run)"
     verdict = "PASS" if statistics.median(ratios) >= factor else "MISS"
-    if row.errors(mine):
+    if row.mode_errors(mine):
         verdict += f" ({mine} had errors)"
     return f"**{verdict}**"
 
@@ -90,6 +104,8 @@ def build(raw):
             f"{meta.get('load_start', '?')}, at end {meta.get('load_end', '?')}",
             f"- Schedule: per row, every mode's JVM up at once (`-Xms1g -Xmx1g --spring.profiles.active=postgres`"
             + (f" `{meta['app_args']}`" if meta.get("app_args") else "")
+            + (f"; {meta['copies']} JVMs per mode, a mode's rate in a round the mean of its JVMs'"
+               if meta.get("copies", "1") != "1" else "")
             + f"); {meta.get('warmup', '?')} s of warm-up per JVM (in slots of at most 20 s, in turn), then "
             f"{meta.get('rounds', '?')} rounds in which each JVM takes the load for {meta.get('duration', '?')} s, "
             "in an order rotated each round. A ratio is the median of the per-round ratios of req/s: the two "
@@ -102,20 +118,20 @@ def build(raw):
         ratios = row.ratios("evergreen", "virtual")
         bars.append([f"evergreen ≥ virtual, `{row.path}`", ratio_cell(ratios), bar_verdict(row, "evergreen", ratios)])
     for row in rows.values():
-        if row.row in NETTY_VS_WEBFLUX_ROWS and "netty" in row.labels:
+        if row.row in NETTY_VS_WEBFLUX_ROWS and row.has("netty"):
             ratios = row.ratios("netty", "webflux")
             bars.append([f"netty ≥ webflux, `{row.path}`", ratio_cell(ratios), bar_verdict(row, "netty", ratios)])
     for row in rows.values():
-        if "netty" in row.labels:
+        if row.has("netty"):
             ratios = row.ratios("netty", "virtual")
             bars.append([f"netty ≥ {NETTY_OVER_VIRTUAL:g}× virtual, `{row.path}`", ratio_cell(ratios),
                          bar_verdict(row, "netty", ratios, NETTY_OVER_VIRTUAL)])
     sleep = rows.get("sleep")
-    if sleep and "evergreen" in sleep.labels:
+    if sleep and sleep.has("evergreen"):
         limit = sleep.conns / (sleep_ms / 1000.0)
-        ceiling_label = next((label for label in sleep.labels if label.startswith("evergreen@")), None)
-        ceiling = sleep.median(ceiling_label, "req_per_s") if ceiling_label else None
-        evergreen = sleep.median("evergreen", "req_per_s")
+        ceiling_label = next((label.split("#")[0] for label in sleep.labels if label.startswith("evergreen@")), None)
+        ceiling = sleep.mode_median(ceiling_label) if ceiling_label else None
+        evergreen = sleep.mode_median("evergreen")
         if ceiling is not None and ceiling < limit:
             # DESIGN §6: where the CPU cannot reach the physical limit, the bar is 90% of the CPU-bound ceiling: the
             # same endpoint without the wait, on the same JVM, measured in the same rounds.
@@ -146,7 +162,7 @@ def build(raw):
                           "app CPU µs/req", "PostgreSQL CPU µs/req", "errors"], lines,
                          ["l"] + ["r"] * 8 + ["l"]))
         out.append("")
-        pairs = [(mine, other) for mine, other in PAIRS if mine in row.labels and other in row.labels]
+        pairs = [(mine, other) for mine, other in PAIRS if row.has(mine) and row.has(other)]
         if pairs:
             out.append("Ratios of req/s (median of per-round ratios): " + "; ".join(
                 f"{mine}/{other} {ratio_cell(row.ratios(mine, other))}" for mine, other in pairs) + ".")

@@ -14,6 +14,7 @@ COMMAND_LINE="${COMMAND_LINE% }"
 
 # ---------------------------------------------------------------------------------------------- defaults ---
 SCHEDULE=alternate
+COPIES=1
 ROUNDS=""
 WARMUP=""
 DURATION=""
@@ -46,6 +47,8 @@ Options:
                         fresh: a fresh JVM per mode and round, every row on it (--warmup, then --duration)
                                                                                  [alternate]
   --rounds N            rounds                                     [alternate: 5; fresh: 3]
+  --copies N            alternate: JVMs per mode, each with a slot of its own per round; a mode's rate in a
+                        round is the mean of its JVMs' (C2 draws its inlining anew in every JVM)      [1]
   --warmup S            warm-up, seconds: per JVM (alternate) or per row (fresh)  [alternate: 40; fresh: 20]
   --duration S          measurement per slot (alternate) or per row (fresh)       [alternate: 10; fresh: 30]
   --rows LIST           comma list of hello,json,sleep,sleep0,orders      [$ROWS]
@@ -76,6 +79,7 @@ while [[ $# -gt 0 ]]; do
     case "$1" in
         --schedule) SCHEDULE="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
+        --copies) COPIES="$2"; shift 2 ;;
         --warmup) WARMUP="$2"; shift 2 ;;
         --duration) DURATION="$2"; shift 2 ;;
         --rows) ROWS="$2"; shift 2 ;;
@@ -106,11 +110,13 @@ done
 
 case "$SCHEDULE" in
     alternate) ROUNDS=${ROUNDS:-5}; WARMUP=${WARMUP:-40}; DURATION=${DURATION:-10} ;;
-    fresh) ROUNDS=${ROUNDS:-3}; WARMUP=${WARMUP:-20}; DURATION=${DURATION:-30} ;;
+    fresh) ROUNDS=${ROUNDS:-3}; WARMUP=${WARMUP:-20}; DURATION=${DURATION:-30}
+        [[ "$COPIES" == 1 ]] || die "--copies is for --schedule alternate" ;;
     *) die "--schedule must be alternate or fresh, not '$SCHEDULE'" ;;
 esac
 is_uint() { [[ "$1" =~ ^[0-9]+$ ]]; }
 is_uint "$ROUNDS" && (( ROUNDS >= 1 )) || die "--rounds must be a positive integer"
+is_uint "$COPIES" && (( COPIES >= 1 )) || die "--copies must be a positive integer"
 is_uint "$WARMUP" || die "--warmup must be a non-negative integer (seconds)"
 is_uint "$DURATION" && (( DURATION >= 1 )) || die "--duration must be a positive integer (seconds)"
 is_uint "$SLEEP_MS" && (( SLEEP_MS >= 1 )) || die "--sleep-ms must be a positive integer"
@@ -244,7 +250,7 @@ run_alternate_schedule() {
         if [[ "$row" == sleep && " ${ROW_LIST[*]} " == *" sleep0 "* && " ${MODE_LIST[*]} " == *" evergreen "* ]]; then
             specs+=("evergreen@${ROW_PATH[sleep0]}")
         fi
-        jvms=${#specs[@]}
+        jvms=$(( ${#specs[@]} * COPIES ))
         local -a groups=("${specs[*]}")
         if [[ "$row" == orders ]] && (( jvms * 20 + 10 > max_pg )); then
             groups=()
@@ -260,7 +266,7 @@ run_alternate_schedule() {
             printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$name" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[*]}" >> "$RAW/rows.tsv"
             log "row $row (${ROW_PATH[$row]}, ${CONNS[$row]} connections): ${group_specs[*]} in alternation"
             mkdir -p "$RAW/logs-$name"
-            NAME="$name" OUT="$RAW" ROUNDS="$ROUNDS" WARMUP="$WARMUP" DURATION="$DURATION" PORT="$PORT" \
+            NAME="$name" OUT="$RAW" ROUNDS="$ROUNDS" WARMUP="$WARMUP" DURATION="$DURATION" PORT="$PORT" COPIES="$COPIES" \
                 LOGS="$RAW/logs-$name" APP_EXTRA_ARGS="$APP_ARGS" DEMO_APP_JAR="$JAR" DEMO_WEBFLUX_JAR="$WEBFLUX_JAR" \
                 "$HERE/alternate-row.sh" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[@]}" > "$RAW/$name.out" 2>&1 \
                 || { tail -20 "$RAW/$name.out" >&2; die "row $row failed (see $RAW/$name.out)"; }
@@ -274,6 +280,7 @@ run_alternate_schedule() {
 }
 
 meta schedule "$SCHEDULE"
+meta copies "$COPIES"
 if [[ "$SCHEDULE" == alternate ]]; then
     run_alternate_schedule   # defined below the fresh schedule's helpers; it exits
 fi
