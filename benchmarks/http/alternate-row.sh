@@ -16,7 +16,8 @@
 # Environment: ROUNDS (12), WARMUP (s per mode, 60), DURATION (s per slot, 15), PORT (first port, 18101), OUT
 # (report directory, benchmarks/results), COPIES (JVMs per mode, 1), NAME (the report's file name without extension,
 # alternate-<UTC timestamp>), APP_EXTRA_ARGS (more app arguments for every JVM, split on spaces), DEMO_APP_JAR and
-# DEMO_WEBFLUX_JAR (other builds of the demos, see modes.sh), LOGS (where the apps' logs go, /tmp). Prints per-mode medians of req/s, p99, max,
+# DEMO_WEBFLUX_JAR (other builds of the demos, see modes.sh), LOGS (where the apps' logs go, /tmp), RESET_ORDERS (1:
+# empty the orders table first; 0: leave it), HEAP (1g), WRK_THREADS (2), WRK_TIMEOUT (10s), START_TIMEOUT (180 s). Prints per-mode medians of req/s, p99, max,
 # and the CPU per request of the app and of PostgreSQL (from /proc: user + system time over the slot), and for each
 # mode against the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report
 # and the raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under
@@ -59,10 +60,13 @@ COMMAND_LINE="${COMMAND_LINE% }"
 # shellcheck source=modes.sh
 source "$HERE/modes.sh"
 ulimit -n 20000 2>/dev/null || true
-command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+if [[ "${RESET_ORDERS:-1}" == 1 ]] && command -v psql >/dev/null; then
+    psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+fi
 
 PIDS=(); PATHS=()
-trap 'kill "${PIDS[@]}" 2>/dev/null || true' EXIT
+# The JVMs are gone when this script is: the next run may start JVMs on the same ports and database.
+trap 'kill "${PIDS[@]}" 2>/dev/null; wait "${PIDS[@]}" 2>/dev/null || true' EXIT
 for i in "${!SPECS[@]}"; do
     spec=${SPECS[$i]}; head=${spec%%:*}; opts=""; [[ "$spec" == *:* ]] && opts=${spec#*:}
     mode=${head%%@*}; PATHS+=("$URL_PATH"); [[ "$head" == *@* ]] && PATHS[i]=${head#*@}
@@ -97,7 +101,7 @@ thread_groups() {   # thread_groups PID: per group of the app's threads (names w
 load() {   # load <spec index> <seconds> [wrk options]: wrk's output
     local i=$1 seconds=$2 lua=(); shift 2
     [[ "${PATHS[$i]}" == /orders ]] && lua=(-s "$HERE/post-order.lua")
-    wrk -t2 -c"$CONNS" -d"${seconds}s" --timeout 10s "$@" "${lua[@]}" "http://127.0.0.1:$((PORT + $i))${PATHS[$i]}"
+    wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${seconds}s" --timeout "${WRK_TIMEOUT:-10s}" "$@" "${lua[@]}" "http://127.0.0.1:$((PORT + $i))${PATHS[$i]}"
 }
 # Warm-up in alternation too, in slots of at most 20 s, so that no JVM is left cold while the others warm.
 for (( done_s = 0; done_s < WARMUP; done_s += 20 )); do

@@ -37,14 +37,23 @@ class Row:
         return sorted({s["errors"] for s in self.of(label) if s["errors"]})
 
     def ratios(self, mine, other):
-        """The per-round ratios of req/s, rounds where both ran. With several JVMs of a mode (labelled MODE#1, ...),
-        the mode's rate in a round is the mean of its JVMs', each measured in its own slot of that round."""
+        """The per-round ratios of req/s, and whether they are paired. Rounds pair only within one alternation (a
+        row's modes may take turns in two, one after the other) and only where every JVM of both modes ran. With
+        several JVMs of a mode (labelled MODE#1, ...), its rate in a round is the mean of its JVMs', each measured in
+        its own slot of that round. Modes never in one alternation get one unpaired ratio: of their medians."""
+        copies = {}
+        for label in self.labels:
+            copies[label.split("#")[0]] = copies.get(label.split("#")[0], 0) + 1
         rates = {}
         for s in self.slots:
-            rates.setdefault((s["round"], s["mode"].split("#")[0]), []).append(float(s["req_per_s"]))
-        rate = {key: statistics.fmean(values) for key, values in rates.items()}
-        rounds = sorted({s["round"] for s in self.slots}, key=int)
-        return [rate[(r, mine)] / rate[(r, other)] for r in rounds if (r, mine) in rate and (r, other) in rate]
+            rates.setdefault((s["group"], s["round"], s["mode"].split("#")[0]), []).append(float(s["req_per_s"]))
+        rate = {key: statistics.fmean(values) for key, values in rates.items() if len(values) == copies[key[2]]}
+        rounds = sorted({(s["group"], s["round"]) for s in self.slots}, key=lambda gr: (gr[0], int(gr[1])))
+        paired = [rate[(g, r, mine)] / rate[(g, r, other)] for g, r in rounds
+                  if (g, r, mine) in rate and (g, r, other) in rate]
+        if paired or not (self.has(mine) and self.has(other)):
+            return paired, True
+        return [self.mode_median(mine) / self.mode_median(other)], False
 
     def mode_median(self, mode):
         """The median req/s over every slot of the mode's JVMs."""
@@ -63,6 +72,8 @@ def load_rows(raw):
         for entry in csv.DictReader(f, delimiter="\t"):
             tsv = os.path.join(raw, entry["name"] + ".tsv")
             slots = list(csv.DictReader(open(tsv), delimiter="\t")) if os.path.exists(tsv) else []
+            for slot in slots:
+                slot["group"] = entry["name"]
             if entry["row"] in rows:
                 rows[entry["row"]].slots += slots
                 rows[entry["row"]].labels = list(dict.fromkeys(s["mode"] for s in rows[entry["row"]].slots))
@@ -71,14 +82,18 @@ def load_rows(raw):
     return rows
 
 
-def ratio_cell(ratios):
+def ratio_cell(measured):
+    ratios, paired = measured
     if not ratios:
         return "–"
+    if not paired:
+        return f"**{ratios[0]:.2f}×** (unpaired: ratio of medians from separate alternations)"
     ahead = sum(r >= 1 for r in ratios)
     return f"**{statistics.median(ratios):.2f}×** ({ahead} of {len(ratios)} rounds ahead)"
 
 
-def bar_verdict(row, mine, ratios, factor=1.0):
+def bar_verdict(row, mine, measured, factor=1.0):
+    ratios, _ = measured
     if not ratios:
         return "n/a (mode not run)"
     verdict = "PASS" if statistics.median(ratios) >= factor else "MISS"
@@ -136,9 +151,9 @@ def build(raw):
             # DESIGN §6: where the CPU cannot reach the physical limit, the bar is 90% of the CPU-bound ceiling: the
             # same endpoint without the wait, on the same JVM, measured in the same rounds.
             shares = sleep.ratios("evergreen", ceiling_label)
+            share = f"**{statistics.median(shares[0]):.1%}** (median of per-round shares)" if shares[0] else "–"
             bars.append([f"evergreen ≥ 90% of its CPU-bound ceiling (`{ceiling_label.split('@', 1)[1]}`: "
-                         f"{f_rps(ceiling)} req/s, below the limit of {f_rps(limit)})",
-                         f"**{statistics.median(shares):.1%}** (median of per-round shares)",
+                         f"{f_rps(ceiling)} req/s, below the limit of {f_rps(limit)})", share,
                          bar_verdict(sleep, "evergreen", shares, 0.9)])
         else:
             bars.append([f"evergreen ≥ 90% of the physical limit ({sleep.conns:,} / {sleep_ms:g} ms = {f_rps(limit)})",

@@ -25,8 +25,8 @@ mode_jar_path() {
     echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"
 }
 
-# Starts a mode's demo JVM in the background on the PostgreSQL profile and sets DEMO_PID; the sourcing script sets
-# JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run instead of this tree's.
+# Starts a mode's demo JVM in the background on the PostgreSQL profile (heap HEAP, 1g) and sets DEMO_PID; the
+# sourcing script sets JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run instead of this tree's.
 # Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
 start_demo() {
     local mode=$1 port=$2 log=$3 jvm_options=$4 jar args
@@ -35,17 +35,19 @@ start_demo() {
     [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; return 2; }
     read -r -a args <<< "${MODE_ARGS[$mode]}"
     # shellcheck disable=SC2086  # jvm_options is a list of options
-    "$JAVA" $jvm_options -Xms1g -Xmx1g -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
+    "$JAVA" $jvm_options -Xms"${HEAP:-1g}" -Xmx"${HEAP:-1g}" -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
         --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" "$@" > "$log" 2>&1 &
     DEMO_PID=$!
 }
 
-# Waits until the demo JVM answers its health check; fails with the end of its log if it exits first.
+# Waits until the demo JVM answers its health check; fails with the end of its log if it exits first or is not up
+# within START_TIMEOUT seconds (180).
 # Usage: await_demo PID PORT LOG
 await_demo() {
-    local pid=$1 port=$2 log=$3
+    local pid=$1 port=$2 log=$3 deadline=$(( $(date +%s) + ${START_TIMEOUT:-180} ))
     until [[ "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/actuator/health" || true)" == 200 ]]; do
         kill -0 "$pid" 2>/dev/null || { tail -20 "$log" >&2; return 1; }
+        (( $(date +%s) < deadline )) || { tail -20 "$log" >&2; echo "not healthy within ${START_TIMEOUT:-180} s: $log" >&2; return 1; }
         sleep 0.5
     done
 }

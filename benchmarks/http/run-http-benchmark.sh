@@ -262,12 +262,17 @@ run_alternate_schedule() {
         fi
         for group in "${groups[@]}"; do
             read -r -a group_specs <<< "$group"
+            if [[ "$row" == orders ]] && (( ${#group_specs[@]} * COPIES * 20 + 10 > max_pg )); then
+                die "row orders: ${#group_specs[@]} modes × $COPIES JVMs × 20 pooled connections pass PostgreSQL's max_connections ($max_pg); run fewer modes or copies"
+            fi
             name="row-$row"; (( ${#groups[@]} > 1 )) && name+="-$(mode_module "${group_specs[0]}")"
             printf '%s\t%s\t%s\t%s\t%s\n' "$row" "$name" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[*]}" >> "$RAW/rows.tsv"
             log "row $row (${ROW_PATH[$row]}, ${CONNS[$row]} connections): ${group_specs[*]} in alternation"
             mkdir -p "$RAW/logs-$name"
             NAME="$name" OUT="$RAW" ROUNDS="$ROUNDS" WARMUP="$WARMUP" DURATION="$DURATION" PORT="$PORT" COPIES="$COPIES" \
                 LOGS="$RAW/logs-$name" APP_EXTRA_ARGS="$APP_ARGS" DEMO_APP_JAR="$JAR" DEMO_WEBFLUX_JAR="$WEBFLUX_JAR" \
+                RESET_ORDERS="$RESET_ORDERS" HEAP="$HEAP" WRK_THREADS="$WRK_THREADS" WRK_TIMEOUT="$WRK_TIMEOUT" \
+                START_TIMEOUT="$START_TIMEOUT" \
                 "$HERE/alternate-row.sh" "${ROW_PATH[$row]}" "${CONNS[$row]}" "${group_specs[@]}" > "$RAW/$name.out" 2>&1 \
                 || { tail -20 "$RAW/$name.out" >&2; die "row $row failed (see $RAW/$name.out)"; }
         done

@@ -592,15 +592,15 @@ public final class EventLoop implements Executor, LoopBound {
             if (events > 0) {
                 stats.ioEventsDispatched.add(events);
             }
+            for (Runnable polled; (polled = afterPoll.poll()) != null; ) {
+                ready.add(polled);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(thread.getName() + " could not poll for I/O", e);
         } finally {
             POLLING.setOpaque(this, false);
             sleeping.set(false);
             lastPollNanos = System.nanoTime();
-            for (Runnable polled; (polled = afterPoll.poll()) != null; ) {
-                ready.add(polled);
-            }
             if (timeoutNanos != 0) {
                 stats.idleNanos.add(lastPollNanos - pollStart);
             }
@@ -658,6 +658,11 @@ public final class EventLoop implements Executor, LoopBound {
         for (int rounds = 0; rounds < 10_000; rounds++) {
             updateTime();
             takeInbound();
+            if (!afterPoll.isEmpty()) {
+                // A stopping loop polls no more, but what waits for a poll (a fiber closing a server) must not wait
+                // for the poller's close: the fiber it wakes then would find this drain over for good.
+                pollIo(0);
+            }
             if (ready.isEmpty()) {
                 return;
             }

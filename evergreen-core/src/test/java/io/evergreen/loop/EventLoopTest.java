@@ -636,11 +636,33 @@ class EventLoopTest {
     void a_callback_after_the_next_poll_runs_on_a_loop_with_nothing_else_to_do() throws Exception {
         try (EventLoopGroup group = EventLoopGroup.create(1)) {
             EventLoop loop = group.loop(0);
+            long pollsBefore = onLoop(loop, () -> loop.stats().polls());
             Result<Long> polls = new Result<>();
 
             loop.afterNextPoll(() -> polls.complete(loop.stats().polls()));
 
-            assertThat(polls.await(LIMIT)).isPositive();
+            assertThat(polls.await(LIMIT)).isGreaterThan(pollsBefore);
+        }
+    }
+
+    /** A fiber that waits for a poll while its loop stops: the drain polls for it rather than leave it parked. */
+    @Test
+    void a_fiber_waiting_for_the_next_poll_resumes_while_its_loop_stops() throws Exception {
+        try (EventLoopGroup group = EventLoopGroup.create(1)) {
+            EventLoop loop = group.loop(0);
+            Result<String> outcome = new Result<>();
+            loop.execute(() -> {
+                Fiber.builder().loop(loop).start(() -> {
+                    Result<Void> polled = new Result<>();
+                    loop.afterNextPoll(() -> polled.complete(null));
+                    polled.await(LIMIT);
+                    outcome.complete(loop.isTerminated() ? "after the loop ended" : "while the loop drained");
+                });
+                loop.stop(); // the fiber runs in the drain, queues its wait, and parks
+            });
+
+            assertThat(outcome.await(LIMIT)).isEqualTo("while the loop drained");
+            assertThat(loop.awaitTermination(LIMIT)).isTrue();
         }
     }
 

@@ -15,6 +15,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.CompletionHandler;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -200,6 +201,8 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
                 } else {
                     close();
                 }
+            } catch (ClosedSelectorException e) {
+                close(); // the loop stopped meanwhile: its selector watches nothing any more
             } catch (ClosedChannelException e) {
                 wakeWaiters();
             }
