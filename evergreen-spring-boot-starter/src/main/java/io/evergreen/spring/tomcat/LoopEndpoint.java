@@ -307,6 +307,21 @@ public class LoopEndpoint extends AbstractEndpoint<SocketChannel, SocketChannel>
         return socket == null ? null : (InetSocketAddress) socket.getLocalAddress();
     }
 
+    /**
+     * The connections waiting for their next request, or the rest of one: what {@code NioEndpoint} reports as the keys
+     * of its poller. Tomcat's {@code keepAliveCount} JMX attribute, which Micrometer's
+     * {@code tomcat.connections.keepalive.current} reads (with {@code server.tomcat.mbeanregistry.enabled=true}).
+     */
+    public int getKeepAliveCount() {
+        int waiting = 0;
+        for (SocketWrapperBase<SocketChannel> connection : connections.values()) {
+            if (((LoopSocketWrapper) connection).isWaitingToRead()) {
+                waiting++;
+            }
+        }
+        return waiting;
+    }
+
     /** The connections open now, for monitoring. */
     public List<SocketWrapperBase<SocketChannel>> openConnections() {
         return List.copyOf(connections.values());

@@ -102,6 +102,11 @@ final class LoopSocketWrapper extends SocketWrapperBase<SocketChannel> {
         arm(SelectionKey.OP_READ);
     }
 
+    /** Whether Tomcat waits for this connection's next bytes (between requests, or in the middle of headers). */
+    boolean isWaitingToRead() {
+        return wantRead && !isClosed();
+    }
+
     @Override
     public void registerWriteInterest() {
         lastWrite = System.currentTimeMillis();
