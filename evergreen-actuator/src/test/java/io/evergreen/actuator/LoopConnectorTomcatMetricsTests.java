@@ -20,6 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
+ * Runs in a JVM of its own (see this module's pom): Tomcat's MBean registry, once disabled by another test's server,
+ * stays disabled for the JVM.
+ * <p>
  * Tomcat's own connection meters ({@code tomcat.connections.*}, read from the connector's JMX attributes) count the
  * loop connector's connections as they count those of Tomcat's NIO connector: an operator's dashboards keep working.
  */
@@ -37,6 +40,8 @@ class LoopConnectorTomcatMetricsTests {
 
     @Test
     void openKeepAliveConnectionsAreCountedAndCountedOutWhenTheyClose() throws Exception {
+        // Micrometer binds Tomcat's meters once the application has started, from the connector's JMX attributes.
+        await().atMost(PATIENCE).until(() -> meters.find("tomcat.connections.keepalive.current").gauge() != null);
         double before = gauge("tomcat.connections.current");
         List<Socket> clients = new ArrayList<>();
         try {
