@@ -45,12 +45,6 @@ for spec in "${MODE_SPECS[@]}"; do
         (( COPIES == 1 )) || LABELS[-1]+="#$copy"
     done
 done
-# Each JVM's pool opens its 20 connections at start, and PostgreSQL allows 100 here: rows that do not use the
-# database keep one idle connection per JVM (the health check's), so that six or more JVMs can run at once.
-APP_ARGS=()
-[[ " ${MODE_SPECS[*]} $URL_PATH" == */orders* ]] || APP_ARGS=(--spring.datasource.hikari.minimum-idle=1)
-read -r -a EXTRA <<< "${APP_EXTRA_ARGS:-}"
-APP_ARGS+=("${EXTRA[@]}")
 OUT=${OUT:-$REPO/benchmarks/results}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 JAVA="$JAVA_HOME/bin/java"
@@ -60,9 +54,8 @@ COMMAND_LINE="${COMMAND_LINE% }"
 # shellcheck source=modes.sh
 source "$HERE/modes.sh"
 ulimit -n 20000 2>/dev/null || true
-if [[ "${RESET_ORDERS:-1}" == 1 ]] && command -v psql >/dev/null; then
-    psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
-fi
+[[ "${RESET_ORDERS:-1}" == 1 ]] && empty_orders_table
+read -r -a APP_ARGS <<< "$(pool_args_for "${MODE_SPECS[@]}" "$URL_PATH") ${APP_EXTRA_ARGS:-}"
 
 PIDS=(); PATHS=()
 # The JVMs are gone when this script is: the next run may start JVMs on the same ports and database.
@@ -79,13 +72,6 @@ for i in "${!SPECS[@]}"; do
     await_demo "${PIDS[$i]}" $((PORT + i)) "$LOGS/alternate-row-$i.log"
 done
 
-cpu_ticks() {   # cpu_ticks PID...: user + system clock ticks of the processes, summed
-    local total=0 pid
-    for pid in "$@"; do
-        total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
-    done
-    echo "$total"
-}
 thread_groups() {   # thread_groups PID: per group of the app's threads (names without their numbers), one line of
     # group, CPU clock ticks, migrations, voluntary and involuntary context switches, tab-separated
     local task comm

@@ -5,17 +5,16 @@ one table per row, the ratios as medians of per-round ratios, and the bars.
 Usage: alternate_report.py --raw DIR [--out FILE]   (prints the report; writes it to FILE too when given)
 """
 
-import argparse
 import csv
 import os
 import statistics
-import sys
 
+import report
 from report import NETTY_OVER_VIRTUAL, NETTY_VS_WEBFLUX_ROWS, f_ms, f_rps, read_meta, table
 
 ROW_TITLES = {"hello": "GET /hello", "json": "GET /json", "sleep": "GET /sleep", "sleep0": "GET /sleep?ms=0",
               "orders": "POST /orders"}
-# Pairs whose ratio the report gives on every row where both ran: (mine, other, how many times other the bar asks).
+# Pairs whose ratio the report gives on every row where both ran: (mine, other).
 PAIRS = [("evergreen", "virtual"), ("evergreen", "platform"), ("netty", "webflux"), ("netty", "virtual")]
 
 
@@ -192,17 +191,5 @@ def build(raw):
     return "\n".join(out)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--raw", required=True, help="the raw directory of a run")
-    parser.add_argument("--out", help="write the Markdown report here as well")
-    args = parser.parse_args()
-    report = build(args.raw)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(report)
-    sys.stdout.write(report)
-
-
 if __name__ == "__main__":
-    main()
+    report.main(build, __doc__)

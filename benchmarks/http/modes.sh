@@ -40,6 +40,29 @@ start_demo() {
     DEMO_PID=$!
 }
 
+# Empties the demo's orders table (in the shared database 'test'), where psql is installed.
+empty_orders_table() {
+    if command -v psql >/dev/null; then
+        psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+    fi
+}
+
+# The pool arguments for JVMs loaded on these paths. Each JVM's pool opens its 20 connections at start, and PostgreSQL
+# allows 100 here: JVMs whose rows do not use the database keep one idle connection (the health check's), so that six
+# or more can run at once. Usage: pool_args_for PATH... (prints nothing, or the argument)
+pool_args_for() {
+    [[ " $* " == */orders* ]] || echo --spring.datasource.hikari.minimum-idle=1
+}
+
+# User + system clock ticks of the processes, summed (0 for one that is gone). Usage: cpu_ticks PID...
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$@"; do
+        total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0) ))
+    done
+    echo "$total"
+}
+
 # Waits until the demo JVM answers its health check; fails with the end of its log if it exits first or is not up
 # within START_TIMEOUT seconds (180).
 # Usage: await_demo PID PORT LOG

@@ -27,7 +27,7 @@ source "$HERE/modes.sh"
 LUA=(); [[ "$URL_PATH" == /orders ]] && LUA=(-s "$HERE/post-order.lua")
 BASE="http://127.0.0.1:$PORT"
 LOG="$(mktemp -t profile-row-XXXXXX.log)"
-command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+empty_orders_table
 
 start_demo "$MODE" "$PORT" "$LOG" "$JVM_OPTS" --management.endpoints.web.exposure.include=evergreen,health,metrics "$@"
 PID=$DEMO_PID

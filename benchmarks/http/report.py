@@ -390,17 +390,17 @@ def build(raw):
     return "\n".join(out)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(build_report=build, doc=__doc__):
+    """The command line of a report script: --raw DIR [--out FILE]; prints the report, and writes it to FILE."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--raw", required=True, help="the raw directory of a run")
     parser.add_argument("--out", help="write the Markdown report here as well")
     args = parser.parse_args()
-    report = build(args.raw)
+    report = build_report(args.raw)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as f:
             f.write(report)
-    else:
-        sys.stdout.write(report)
+    sys.stdout.write(report)
 
 
 if __name__ == "__main__":

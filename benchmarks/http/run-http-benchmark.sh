@@ -438,7 +438,7 @@ log "raw output: $RAW"
 
 for round in $(seq 1 "$ROUNDS"); do
     for mode in "${MODE_LIST[@]}"; do
-        (( RESET_ORDERS )) && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+        (( RESET_ORDERS )) && empty_orders_table
         orders_before="$(orders_count)"
         logfile="$RAW/app-r$round-$mode.log"
         log "round $round/$ROUNDS: starting $mode"
@@ -485,5 +485,4 @@ done
 meta load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta finished_utc "$(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 python3 "$HERE/report.py" --raw "$RAW" --out "$REPORT"
-cat "$REPORT"
 log "report: $REPORT (raw wrk output and app logs: $RAW)"

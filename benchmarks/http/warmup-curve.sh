@@ -23,10 +23,7 @@ ulimit -n 20000 2>/dev/null || true
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 RAW="$OUT/warmup-$STAMP"
 mkdir -p "$RAW"
-APP_ARGS=()
-[[ "$URL_PATH" == */orders* ]] || APP_ARGS=(--spring.datasource.hikari.minimum-idle=1)
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+read -r -a APP_ARGS <<< "$(pool_args_for "$URL_PATH")"
 
 LABELS=()
 for (( round = 1; round <= ROUNDS; round++ )); do
@@ -34,7 +31,7 @@ for (( round = 1; round <= ROUNDS; round++ )); do
         mode=${spec%%:*}; jvm_options=""
         [[ "$spec" == *:* ]] && jvm_options=${spec#*:}
         label="$spec#$round"; LABELS+=("$label")
-        command -v psql >/dev/null && psql -h 127.0.0.1 -U postgres -d test -Atqc 'truncate table orders' >/dev/null 2>&1 || true
+        empty_orders_table
         log="$RAW/${#LABELS[@]}.log"
         start_demo "$mode" "$PORT" "$log" "$jvm_options" "${APP_ARGS[@]}"
         pid=$DEMO_PID
