@@ -390,10 +390,12 @@ def build(raw):
     return "\n".join(out)
 
 
-def main(build_report=build, doc=__doc__):
-    """The command line of a report script: --raw DIR [--out FILE]; prints the report, and writes it to FILE."""
+def main(build_report=build, doc=__doc__, pools=False):
+    """The command line of a report script: --raw DIR [--out FILE]; prints the report, and writes it to FILE. With
+    pools, --raw takes several directories and build_report gets their list."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
-    parser.add_argument("--raw", required=True, help="the raw directory of a run")
+    parser.add_argument("--raw", required=True, nargs="+" if pools else None,
+                        help="the raw directory of a run" + (" (several: their rounds pooled)" if pools else ""))
     parser.add_argument("--out", help="write the Markdown report here as well")
     args = parser.parse_args()
     report = build_report(args.raw)
