@@ -17,7 +17,8 @@
 # (report directory, benchmarks/results), COPIES (JVMs per mode, 1), NAME (the report's file name without extension,
 # alternate-<UTC timestamp>), APP_EXTRA_ARGS (more app arguments for every JVM, split on spaces), DEMO_APP_JAR and
 # DEMO_WEBFLUX_JAR (other builds of the demos, see modes.sh), LOGS (where the apps' logs go, /tmp), RESET_ORDERS (1:
-# empty the orders table first; 0: leave it), HEAP (1g), WRK_THREADS (2), WRK_TIMEOUT (10s), START_TIMEOUT (180 s). Prints per-mode medians of req/s, p99, max,
+# empty the orders table first; 0: leave it), HEAP (1g), WRK_THREADS (2), WRK_TIMEOUT (10s), START_TIMEOUT (180 s),
+# APP_CPUS and WRK_CPUS (taskset CPU lists for the apps and for wrk; unset, anywhere: see modes.sh). Prints per-mode medians of req/s, p99, max,
 # and the CPU per request of the app and of PostgreSQL (from /proc: user + system time over the slot), and for each
 # mode against the first: the median of the per-round ratios and in how many rounds it was ahead. Writes the report
 # and the raw slots to OUT/alternate-<UTC timestamp>.md and .tsv, and each slot's wrk output under
@@ -32,7 +33,7 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 4 ]] || { sed -n 9,27p "$0" >&2; exit 2; }
+[[ $# -ge 4 ]] || { sed -n 9,28p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-12}; WARMUP=${WARMUP:-60}; DURATION=${DURATION:-15}; PORT=${PORT:-18101}; COPIES=${COPIES:-1}
 THREADS=${THREADS:-0}; LOGS=${LOGS:-/tmp}
@@ -87,7 +88,7 @@ thread_groups() {   # thread_groups PID: per group of the app's threads (names w
 load() {   # load <spec index> <seconds> [wrk options]: wrk's output
     local i=$1 seconds=$2 lua=(); shift 2
     [[ "${PATHS[$i]}" == /orders ]] && lua=(-s "$HERE/post-order.lua")
-    wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${seconds}s" --timeout "${WRK_TIMEOUT:-10s}" "$@" "${lua[@]}" "http://127.0.0.1:$((PORT + $i))${PATHS[$i]}"
+    wrk_pinned -t"${WRK_THREADS:-2}" -c"$CONNS" -d"${seconds}s" --timeout "${WRK_TIMEOUT:-10s}" "$@" "${lua[@]}" "http://127.0.0.1:$((PORT + $i))${PATHS[$i]}"
 }
 # Warm-up in alternation too, in slots of at most 20 s, so that no JVM is left cold while the others warm.
 for (( done_s = 0; done_s < WARMUP; done_s += 20 )); do
@@ -132,6 +133,8 @@ from report import parse_wrk
 slot = parse_wrk(wrk_output)
 if not slot["ok"]:
     sys.exit(f"incomplete wrk output in {wrk_output}")
+if not slot["requests"]:
+    sys.exit(f"{label} answered no request in its slot ({wrk_output}): not warmed up, or not serving (see its log)")
 per_request = lambda ticks: f"{int(ticks) / int(tck) * 1e6 / slot['requests']:.0f}"
 errors = ", ".join(f"{key} {slot[key]}" for key in ("connect", "read", "write", "timeout", "non2xx") if slot[key])
 print(round_index, label, spec, slot["rps"], slot["p50"], slot["p99"], slot["max"], errors, per_request(app_ticks),
@@ -141,16 +144,17 @@ PY
     done
 done
 
-python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "$COPIES" "${LABELS[@]}" \
-    > "$OUT/$NAME.md" <<'PY'
+python3 - "$TSV" "$COMMAND_LINE" "$URL_PATH" "$CONNS" "$ROUNDS" "$WARMUP" "$DURATION" "$COPIES" "${APP_CPUS:-}" \
+    "${WRK_CPUS:-}" "${LABELS[@]}" > "$OUT/$NAME.md" <<'PY'
 import csv, statistics, sys
-tsv, command, path, conns, rounds, warmup, duration, copies, *specs = sys.argv[1:]
+tsv, command, path, conns, rounds, warmup, duration, copies, app_cpus, wrk_cpus, *specs = sys.argv[1:]
 rows = list(csv.DictReader(open(tsv), delimiter="\t"))
 rate = {(r["round"], r["mode"]): float(r["req_per_s"]) for r in rows}
 round_ids = sorted({r["round"] for r in rows}, key=int)
 print(f"# {path} at {conns} connections, modes in alternation\n")
 print(f"Command: `{command}`" + (f" with `COPIES={copies}`" if copies != "1" else "") + "  ")
-print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per JVM; every JVM up for the whole run.\n")
+print(f"{rounds} rounds of {duration} s slots after {warmup} s of warm-up per JVM; every JVM up for the whole run.  ")
+print(f"CPUs: the apps on {app_cpus or 'any'}, wrk on {wrk_cpus or 'any'}.\n")
 print("| mode | req/s (median) | p99 (median) | max (median) | max (worst) | app CPU µs/request | PostgreSQL CPU µs/request | errors |")
 print("|---|---:|---:|---:|---:|---:|---:|---|")
 for spec in specs:

@@ -154,8 +154,8 @@ def build(raws):
     names = ", ".join(f"`{os.path.basename(os.path.abspath(raw))}`" for raw in raws)
     if len(raws) == 1:
         out = run_header(metas[0]) + bars_section(rows, sleep_ms) + rows_section(rows, sleep_ms, by_jvm=True)
-        out.append(f"Every slot (rate, latencies, CPU, errors) is in {names}`/row-*.tsv`, each slot's wrk output and "
-                   "the apps' logs beside it.")
+        out.append(f"Every slot (rate, latencies, CPU, errors) is in `{os.path.basename(os.path.abspath(raws[0]))}/row-*.tsv`, "
+                   "each slot's wrk output and the apps' logs beside it.")
     else:
         out = pooled_header(raws, metas) + bars_section(rows, sleep_ms) + rows_section(rows, sleep_ms, by_jvm=False)
         out.append(f"Every slot (rate, latencies, CPU, errors) is in the runs' `row-*.tsv`: {names}.")
@@ -175,6 +175,8 @@ def run_header(meta):
             f"- Load: {meta.get('wrk', '?')} `-t2 --timeout 10s --latency`, PostgreSQL {meta.get('postgresql', '?')}, "
             "both on the same machine as the apps; load average at start "
             f"{meta.get('load_start', '?')}, at end {meta.get('load_end', '?')}",
+            f"- CPUs: the apps on {meta.get('app_cpus', 'any')}, wrk on {meta.get('wrk_cpus', 'any')} (`--pin`; "
+            "PostgreSQL on any)",
             f"- Schedule: per row, every mode's JVM up at once (`-Xms1g -Xmx1g --spring.profiles.active=postgres`"
             + (f" `{meta['app_args']}`" if meta.get("app_args") else "")
             + (f"; {meta['copies']} JVMs per mode, a mode's rate in a round the mean of its JVMs'"
@@ -194,8 +196,9 @@ def pooled_header(raws, metas):
            f"- Commit: {', '.join(commits)}", ""]
     for raw, meta in zip(raws, metas):
         copies = f", {meta['copies']} JVMs per mode" if meta.get("copies", "1") != "1" else ""
+        cpus = f", apps on CPUs {meta.get('app_cpus', 'any')} and wrk on {meta.get('wrk_cpus', 'any')}"
         out.append(f"- `{os.path.basename(os.path.abspath(raw))}`: {meta.get('date_utc', '?')}, "
-                   f"{meta.get('rounds', '?')} rounds{copies}: `{meta.get('command', '?')}`")
+                   f"{meta.get('rounds', '?')} rounds{copies}{cpus}: `{meta.get('command', '?')}`")
     out += ["", "A round pairs the modes of its own alternation only; a ratio is the median of every run's per-round "
             "ratios.", ""]
     return out

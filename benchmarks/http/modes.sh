@@ -25,17 +25,41 @@ mode_jar_path() {
     echo "$REPO/$module/target/$module-0.1.0-SNAPSHOT.jar"
 }
 
-# Starts a mode's demo JVM in the background on the PostgreSQL profile (heap HEAP, 1g) and sets DEMO_PID; the
-# sourcing script sets JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run instead of this tree's.
+# Which CPUs the apps and wrk run on: APP_CPUS and WRK_CPUS, taskset lists ("0", "0-11"); empty, anywhere. On
+# loopback a client that shares the server's cores is woken by nearly every response and preempts the server thread
+# that wrote it, so every request pays two context switches on the server's core that no remote client causes, and
+# what a server saves by serving many connections per wake-up is lost (RESULTS §23). With the client on cores of
+# its own, the server's cores serve requests only, as they would behind a network.
+# The default split: wrk on the last quarter of the CPUs (at least one), the apps on the rest, as "APP/WRK" (on 2
+# CPUs "0-0/1-1"); nothing on a single CPU. CPUs are numbered from 0 to nproc - 1.
+default_cpu_split() {
+    local n wrk_cpus; n=$(nproc)
+    (( n >= 2 )) || return 0
+    wrk_cpus=$(( n / 4 > 0 ? n / 4 : 1 ))
+    echo "0-$(( n - wrk_cpus - 1 ))/$(( n - wrk_cpus ))-$(( n - 1 ))"
+}
+
+# wrk with its arguments, on WRK_CPUS when set. Usage: wrk_pinned WRK-ARGUMENTS...
+wrk_pinned() {
+    local -a pin=()
+    [[ -n "${WRK_CPUS:-}" ]] && pin=(taskset -c "$WRK_CPUS")
+    "${pin[@]}" wrk "$@"
+}
+
+# Starts a mode's demo JVM in the background on the PostgreSQL profile (heap HEAP, 1g), on APP_CPUS when set, and
+# sets DEMO_PID; the sourcing script sets JAVA, and DEMO_JAR, when set and not empty, names another build's jar to run
+# instead of this tree's.
 # Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
 start_demo() {
-    local mode=$1 port=$2 log=$3 jvm_options=$4 jar args
+    local mode=$1 port=$2 log=$3 jvm_options=$4 jar args pin=()
     shift 4
     jar="${DEMO_JAR:-$(mode_jar_path "$mode")}"
     [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; return 2; }
     read -r -a args <<< "${MODE_ARGS[$mode]}"
+    # taskset runs the JVM in its own process (exec), so DEMO_PID is the JVM's.
+    [[ -n "${APP_CPUS:-}" ]] && pin=(taskset -c "$APP_CPUS")
     # shellcheck disable=SC2086  # jvm_options is a list of options
-    "$JAVA" $jvm_options -Xms"${HEAP:-1g}" -Xmx"${HEAP:-1g}" -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
+    "${pin[@]}" "$JAVA" $jvm_options -Xms"${HEAP:-1g}" -Xmx"${HEAP:-1g}" -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
         --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" "$@" > "$log" 2>&1 &
     DEMO_PID=$!
 }

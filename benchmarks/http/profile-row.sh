@@ -10,12 +10,13 @@
 #   MODE: platform | virtual | evergreen (demo-app) | webflux | netty (demo-webflux)
 #   e.g.  benchmarks/http/profile-row.sh evergreen /orders 200
 #         benchmarks/http/profile-row.sh netty '/sleep?ms=20' 1000 --evergreen.loops=4
-# Environment: WARMUP (s, 15), DURATION (s, 20), PORT (18091), JVM_OPTS (extra JVM options, e.g. -Djdk.pollerMode=2).
+# Environment: WARMUP (s, 15), DURATION (s, 20), PORT (18091), JVM_OPTS (extra JVM options, e.g. -Djdk.pollerMode=2),
+# APP_CPUS and WRK_CPUS (taskset CPU lists for the app and for wrk; unset, anywhere: see modes.sh).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 3 ]] || { sed -n 2,13p "$0" >&2; exit 2; }
+[[ $# -ge 3 ]] || { sed -n 2,14p "$0" >&2; exit 2; }
 MODE=$1; URL_PATH=$2; CONNS=$3; shift 3
 WARMUP=${WARMUP:-15}; DURATION=${DURATION:-20}; PORT=${PORT:-18091}; JVM_OPTS=${JVM_OPTS:-}
 JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
@@ -70,9 +71,9 @@ except Exception:
 }
 machine() { awk '/^cpu /{print $5+$6, $2+$3+$4+$5+$6+$7+$8}' /proc/stat; }
 
-wrk -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${LUA[@]}" "$BASE$URL_PATH" > /dev/null
+wrk_pinned -t2 -c"$CONNS" -d"${WARMUP}s" --timeout 10s "${LUA[@]}" "$BASE$URL_PATH" > /dev/null
 P0="$(pool)"; A0="$(activity)"; T0="$(threads)"; M0="$(machine)"
-OUT="$(wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${LUA[@]}" "$BASE$URL_PATH")"
+OUT="$(wrk_pinned -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency "${LUA[@]}" "$BASE$URL_PATH")"
 P1="$(pool)"; A1="$(activity)"; T1="$(threads)"; M1="$(machine)"
 
 python3 - "$MODE" "$URL_PATH" "$CONNS" "$(getconf CLK_TCK)" <<PY

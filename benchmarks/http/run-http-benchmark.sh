@@ -32,6 +32,7 @@ OUT_DIR="$REPO/benchmarks/results"
 JAR="$REPO/demo-app/target/demo-app-0.1.0-SNAPSHOT.jar"
 WEBFLUX_JAR="$REPO/demo-webflux/target/demo-webflux-0.1.0-SNAPSHOT.jar"
 APP_ARGS=""
+PIN=auto
 declare -A CONNS=([hello]=64 [json]=64 [sleep]=1000 [sleep0]=1000 [orders]=200)
 
 usage() {
@@ -61,6 +62,10 @@ Options:
   --wrk-threads T       wrk -t                                                   [$WRK_THREADS]
   --timeout T           wrk --timeout (all rows)                                 [$WRK_TIMEOUT]
   --start-timeout S     how long to wait for /actuator/health                    [$START_TIMEOUT]
+  --pin SPLIT           which CPUs the apps and wrk run on: auto (wrk on the last quarter of the CPUs, at least
+                        one, the apps on the rest: 0-0/1-1 on 2 CPUs), off (all on any CPU, sharing them), or
+                        APP/WRK as taskset lists (0-11/12-15). A client sharing the server's cores preempts
+                        it at nearly every response, which no remote client does (RESULTS §23)   [auto]
   --app-args "ARGS"     extra arguments for the app, every mode (split on spaces)
   --jar PATH            the Tomcat demo jar                                      [demo-app/target/demo-app-0.1.0-SNAPSHOT.jar]
   --webflux-jar PATH    the WebFlux demo jar           [demo-webflux/target/demo-webflux-0.1.0-SNAPSHOT.jar]
@@ -97,6 +102,7 @@ while [[ $# -gt 0 ]]; do
         --wrk-threads) WRK_THREADS="$2"; shift 2 ;;
         --timeout) WRK_TIMEOUT="$2"; shift 2 ;;
         --start-timeout) START_TIMEOUT="$2"; shift 2 ;;
+        --pin) PIN="$2"; shift 2 ;;
         --app-args) APP_ARGS="$2"; shift 2 ;;
         --jar) JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
         --webflux-jar) WEBFLUX_JAR="$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"; shift 2 ;;
@@ -150,6 +156,21 @@ BASE_URL="http://127.0.0.1:$PORT"
 
 # ------------------------------------------------------------------------------------------ preflight ---
 command -v wrk >/dev/null || die "wrk is not installed (Debian: apt-get install wrk)"
+case "$PIN" in
+    auto) PIN="$(default_cpu_split)" ;;
+    off) PIN="" ;;
+    */*) ;;
+    *) die "--pin must be auto, off or APP_CPUS/WRK_CPUS (taskset lists, e.g. 0-11/12-15), not '$PIN'" ;;
+esac
+APP_CPUS=""; WRK_CPUS=""
+if [[ -n "$PIN" ]]; then
+    command -v taskset >/dev/null || die "--pin needs taskset (util-linux); --pin off runs without it"
+    APP_CPUS="${PIN%%/*}"; WRK_CPUS="${PIN#*/}"
+    for cpus in "$APP_CPUS" "$WRK_CPUS"; do
+        taskset -c "$cpus" true 2>/dev/null || die "--pin: '$cpus' is not a CPU list this machine has (nproc: $(nproc))"
+    done
+fi
+export APP_CPUS WRK_CPUS   # start_demo and wrk_pinned (modes.sh) and alternate-row.sh read them
 command -v python3 >/dev/null || die "python3 is required (report)"
 command -v curl >/dev/null || die "curl is required (readiness and sanity checks)"
 command -v ss >/dev/null || die "ss (iproute2) is required (port check)"
@@ -229,6 +250,7 @@ meta load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta rounds "$ROUNDS"; meta warmup "$WARMUP"; meta duration "$DURATION"
 meta rows "$ROWS"; meta modes "$MODES"; meta port "$PORT"; meta heap "$HEAP"
 meta wrk_threads "$WRK_THREADS"; meta wrk_timeout "$WRK_TIMEOUT"; meta sleep_ms "$SLEEP_MS"
+meta app_cpus "${APP_CPUS:-any}"; meta wrk_cpus "${WRK_CPUS:-any}"
 meta app_args "$APP_ARGS"; meta reset_orders "$RESET_ORDERS"; meta ulimit_n "$(ulimit -n)"
 for row in hello json sleep sleep0 orders; do meta "conns_$row" "${CONNS[$row]}"; meta "path_$row" "${ROW_PATH[$row]}"; done
 
@@ -343,8 +365,9 @@ start_app() {   # start_app MODE LOGFILE
           --demo.echo.enabled=false --logging.level.root=WARN ${MODE_ARGS[$mode]} $APP_ARGS)
     for _ in $(seq 1 20); do port_busy || break; sleep 0.5; done
     port_busy && die "port $PORT is still in use before starting $mode: $(ss -Htlnp "sport = :$PORT" | head -1)"
-    echo "$JAVA ${args[*]}" > "$logfile.cmd"
-    "$JAVA" "${args[@]}" > "$logfile" 2>&1 &
+    [[ -n "$APP_CPUS" ]] && args=(taskset -c "$APP_CPUS" "$JAVA" "${args[@]}") || args=("$JAVA" "${args[@]}")
+    echo "${args[*]}" > "$logfile.cmd"
+    "${args[@]}" > "$logfile" 2>&1 &
     APP_PID=$!
     local t0 deadline
     t0="$(date +%s.%N)"
@@ -409,7 +432,9 @@ seconds_of() {   # "1m2.345s" -> 62.345
 
 run_wrk() {   # run_wrk ROW SECONDS OUTFILE: wrk's CPU ("user sys" seconds) goes to OUTFILE.cpu; returns wrk's status
     local row="$1" secs="$2" out="$3" rc=0 before_u before_s after_u after_s
-    local -a cmd=(wrk --latency -t"$WRK_THREADS" -c"${CONNS[$row]}" -d"${secs}s" --timeout "$WRK_TIMEOUT")
+    local -a cmd=()
+    [[ -n "$WRK_CPUS" ]] && cmd=(taskset -c "$WRK_CPUS")
+    cmd+=(wrk --latency -t"$WRK_THREADS" -c"${CONNS[$row]}" -d"${secs}s" --timeout "$WRK_TIMEOUT")
     [[ "$row" == orders ]] && cmd+=(-s "$HERE/post-order.lua")
     cmd+=("$BASE_URL${ROW_PATH[$row]}")
     echo "${cmd[*]}" > "$out.cmd"

@@ -6,12 +6,13 @@
 #
 # Usage: benchmarks/http/warmup-curve.sh PATH CONNECTIONS MODE[:JVM options]...
 #   e.g.  benchmarks/http/warmup-curve.sh /json 64 virtual evergreen
-# Environment: ROUNDS (2), SLICES (18), SLICE (5 s), PORT (18121), OUT (benchmarks/results).
+# Environment: ROUNDS (2), SLICES (18), SLICE (5 s), PORT (18121), OUT (benchmarks/results), APP_CPUS and WRK_CPUS
+# (taskset CPU lists for the apps and for wrk; unset, anywhere: see modes.sh).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
-[[ $# -ge 3 ]] || { sed -n 7,9p "$0" >&2; exit 2; }
+[[ $# -ge 3 ]] || { sed -n 7,10p "$0" >&2; exit 2; }
 URL_PATH=$1; CONNS=$2; shift 2; MODE_SPECS=("$@")
 ROUNDS=${ROUNDS:-2}; SLICES=${SLICES:-18}; SLICE=${SLICE:-5}; PORT=${PORT:-18121}
 OUT=${OUT:-$REPO/benchmarks/results}
@@ -39,7 +40,7 @@ for (( round = 1; round <= ROUNDS; round++ )); do
         echo "[$(date -u +%H:%M:%S)] $label started (pid $pid)" >&2
         for (( slice = 1; slice <= SLICES; slice++ )); do
             before=$(cpu_ticks "$pid")
-            out=$(wrk -t2 -c"$CONNS" -d"${SLICE}s" --latency --timeout 10s "http://127.0.0.1:$PORT$URL_PATH")
+            out=$(wrk_pinned -t2 -c"$CONNS" -d"${SLICE}s" --latency --timeout 10s "http://127.0.0.1:$PORT$URL_PATH")
             after=$(cpu_ticks "$pid")
             rps=$(awk '/^Requests\/sec/ { print $2 }' <<< "$out")
             us=$(awk -v t=$((after - before)) -v r="$rps" -v s="$SLICE" 'BEGIN { printf "%.0f", (r > 0 ? t * 10000 / (r * s) : 0) }')
