@@ -203,6 +203,8 @@ def build(raw):
                f"`--timeout {meta.get('wrk_timeout', '?')}`, on the same machine as the app; "
                f"PostgreSQL {meta.get('postgresql', '?')} on the same machine too")
     out.append(f"- Load average (1/5/15 min) at start: {meta.get('load_start', '?')}; at end: {meta.get('load_end', '?')}")
+    out.append(f"- CPUs: the app on {meta.get('app_cpus', 'any')}, wrk on {meta.get('wrk_cpus', 'any')} (`--pin`; "
+               "PostgreSQL on any)")
     out.append(f"- Rounds: {meta.get('rounds', '?')} (modes interleaved in each: {meta.get('modes', '?')}); per row "
                f"{meta.get('warmup', '?')} s warm-up, then {meta.get('duration', '?')} s measured")
     out.append(f"- App: fresh JVM per mode and round, `-Xms{meta.get('heap', '?')} -Xmx{meta.get('heap', '?')}`, "
