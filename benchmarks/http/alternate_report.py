@@ -29,14 +29,12 @@ class Row:
         self.labels = list(dict.fromkeys(s["mode"] for s in slots))
 
     def of(self, label):
+        """The slots of one JVM (its label: MODE, or MODE#copy)."""
         return [s for s in self.slots if s["mode"] == label]
 
-    def median(self, label, column):
-        values = [float(s[column]) for s in self.of(label)]
-        return statistics.median(values) if values else None
-
-    def errors(self, label):
-        return sorted({s["errors"] for s in self.of(label) if s["errors"]})
+    def of_mode(self, mode):
+        """The slots of every JVM of a mode."""
+        return [s for s in self.slots if s["mode"].split("#")[0] == mode]
 
     def ratios(self, mine, other, column="req_per_s"):
         """The per-round ratios of a column (req/s unless told), and whether they are paired. Rounds pair only within
@@ -59,13 +57,13 @@ class Row:
 
     def mode_median(self, mode, column="req_per_s"):
         """The median of a column (req/s unless told) over every slot of the mode's JVMs."""
-        return statistics.median(float(s[column]) for s in self.slots if s["mode"].split("#")[0] == mode)
+        return statistics.median(float(s[column]) for s in self.of_mode(mode))
 
     def has(self, mode):
         return any(label.split("#")[0] == mode for label in self.labels)
 
     def mode_errors(self, mode):
-        return sorted({s["errors"] for s in self.slots if s["mode"].split("#")[0] == mode and s["errors"]})
+        return sorted({s["errors"] for s in self.of_mode(mode) if s["errors"]})
 
 
 def load_rows(raws):
@@ -261,7 +259,7 @@ def rows_section(rows, sleep_ms, by_jvm):
         lines = []
         keys = row.labels if by_jvm else list(dict.fromkeys(label.split("#")[0] for label in row.labels))
         for key in keys:
-            slots = row.of(key) if by_jvm else [s for s in row.slots if s["mode"].split("#")[0] == key]
+            slots = row.of(key) if by_jvm else row.of_mode(key)
             column = lambda name: statistics.median(float(s[name]) for s in slots)
             rates = [float(s["req_per_s"]) for s in slots]
             lines.append([key, f"**{f_rps(statistics.median(rates))}**", f"{f_rps(min(rates))}–{f_rps(max(rates))}",

@@ -39,10 +39,18 @@ default_cpu_split() {
     echo "0-$(( n - wrk_cpus - 1 ))/$(( n - wrk_cpus ))-$(( n - 1 ))"
 }
 
+# Sets the array named ARRAY to the prefix that runs a command on CPUS (taskset -c CPUS, which execs it, so the
+# command keeps the pid), or to nothing when CPUS is empty. Usage: cpu_pin ARRAY CPUS
+cpu_pin() {
+    local -n prefix=$1
+    prefix=()
+    [[ -z "$2" ]] || prefix=(taskset -c "$2")
+}
+
 # wrk with its arguments, on WRK_CPUS when set. Usage: wrk_pinned WRK-ARGUMENTS...
 wrk_pinned() {
-    local -a pin=()
-    [[ -n "${WRK_CPUS:-}" ]] && pin=(taskset -c "$WRK_CPUS")
+    local -a pin
+    cpu_pin pin "${WRK_CPUS:-}"
     "${pin[@]}" wrk "$@"
 }
 
@@ -51,13 +59,12 @@ wrk_pinned() {
 # instead of this tree's.
 # Usage: start_demo MODE PORT LOG "JVM options" [app arguments, after the mode's own...]
 start_demo() {
-    local mode=$1 port=$2 log=$3 jvm_options=$4 jar args pin=()
+    local mode=$1 port=$2 log=$3 jvm_options=$4 jar args pin
     shift 4
     jar="${DEMO_JAR:-$(mode_jar_path "$mode")}"
     [[ -f "$jar" ]] || { echo "$jar is missing: mvn -B -pl demo-app,demo-webflux -am package -DskipTests" >&2; return 2; }
     read -r -a args <<< "${MODE_ARGS[$mode]}"
-    # taskset runs the JVM in its own process (exec), so DEMO_PID is the JVM's.
-    [[ -n "${APP_CPUS:-}" ]] && pin=(taskset -c "$APP_CPUS")
+    cpu_pin pin "${APP_CPUS:-}"   # DEMO_PID stays the JVM's: taskset execs it
     # shellcheck disable=SC2086  # jvm_options is a list of options
     "${pin[@]}" "$JAVA" $jvm_options -Xms"${HEAP:-1g}" -Xmx"${HEAP:-1g}" -jar "$jar" --server.port="$port" --spring.profiles.active=postgres \
         --demo.echo.enabled=false --logging.level.root=WARN "${args[@]}" "$@" > "$log" 2>&1 &

@@ -365,7 +365,9 @@ start_app() {   # start_app MODE LOGFILE
           --demo.echo.enabled=false --logging.level.root=WARN ${MODE_ARGS[$mode]} $APP_ARGS)
     for _ in $(seq 1 20); do port_busy || break; sleep 0.5; done
     port_busy && die "port $PORT is still in use before starting $mode: $(ss -Htlnp "sport = :$PORT" | head -1)"
-    [[ -n "$APP_CPUS" ]] && args=(taskset -c "$APP_CPUS" "$JAVA" "${args[@]}") || args=("$JAVA" "${args[@]}")
+    local -a pin
+    cpu_pin pin "$APP_CPUS"
+    args=("${pin[@]}" "$JAVA" "${args[@]}")
     echo "${args[*]}" > "$logfile.cmd"
     "${args[@]}" > "$logfile" 2>&1 &
     APP_PID=$!
@@ -432,8 +434,8 @@ seconds_of() {   # "1m2.345s" -> 62.345
 
 run_wrk() {   # run_wrk ROW SECONDS OUTFILE: wrk's CPU ("user sys" seconds) goes to OUTFILE.cpu; returns wrk's status
     local row="$1" secs="$2" out="$3" rc=0 before_u before_s after_u after_s
-    local -a cmd=()
-    [[ -n "$WRK_CPUS" ]] && cmd=(taskset -c "$WRK_CPUS")
+    local -a cmd
+    cpu_pin cmd "$WRK_CPUS"
     cmd+=(wrk --latency -t"$WRK_THREADS" -c"${CONNS[$row]}" -d"${secs}s" --timeout "$WRK_TIMEOUT")
     [[ "$row" == orders ]] && cmd+=(-s "$HERE/post-order.lua")
     cmd+=("$BASE_URL${ROW_PATH[$row]}")
